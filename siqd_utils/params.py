@@ -1,0 +1,155 @@
+"""Validate the parameters a chapter of the book receives.
+
+Every chapter has one code cell tagged ``parameters`` (the knobs a reader may turn;
+papermill injects new values after it) followed by a cell that calls
+:func:`check_params`.  Each parameter name has one rule in :data:`RULES`; the rule
+checks the value and returns it normalised (paths become :class:`pathlib.Path`).
+A bad value raises :class:`ParameterError` whose message names the parameter and
+the value, e.g. ``n_trials = 0: must be a positive integer``.
+
+Chapters that introduce a new knob add a rule here (one line with the helpers
+below); a name without a rule is an error, so a typo cannot slip through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+__all__ = ["ParameterError", "RULES", "check_params", "default_output_dir"]
+
+#: The repository root (parent of the package folder).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ParameterError(ValueError):
+    """A chapter parameter has a value the chapter cannot use."""
+
+
+def _fail(name: str, value: Any, why: str) -> ParameterError:
+    return ParameterError(f"{name} = {value!r}: {why}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_at_least(low: int, what: str) -> Callable[[str, Any], int]:
+    def rule(name: str, value: Any) -> int:
+        if not _is_int(value) or value < low:
+            raise _fail(name, value, what)
+        return int(value)
+
+    return rule
+
+
+def _int_between(low: int, high: int) -> Callable[[str, Any], int]:
+    def rule(name: str, value: Any) -> int:
+        if not _is_int(value) or not low <= value <= high:
+            raise _fail(name, value, f"must be an integer from {low} to {high}")
+        return int(value)
+
+    return rule
+
+
+def _open_unit_interval(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise _fail(name, value, "must be a number strictly between 0 and 1")
+    return float(value)
+
+
+def _n_jobs(name: str, value: Any) -> int:
+    if not _is_int(value) or value == 0 or value < -1:
+        raise _fail(name, value, "must be -1 (all cores) or a positive integer")
+    return int(value)
+
+
+def _data_path(name: str, value: Any) -> Path | None:
+    """``None`` selects the shipped ensemble; otherwise an existing CSV file."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, Path)) or str(value).strip() == "":
+        raise _fail(name, value, "must be a path to a CSV file, or None for the shipped data")
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise _fail(name, value, f"file does not exist (resolved to {path.resolve()})")
+    if not path.is_file():
+        raise _fail(name, value, "is not a file")
+    return path.resolve()
+
+
+def _output_dir(name: str, value: Any) -> Path | None:
+    """``None`` lets the chapter choose :func:`default_output_dir`; otherwise a folder path."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, Path)) or str(value).strip() == "":
+        raise _fail(name, value, "must be a folder path, or None for the default")
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise _fail(name, value, "exists and is not a folder")
+    return path.resolve()
+
+
+#: One rule per parameter name: ``rule(name, value) -> normalised value``.
+RULES: dict[str, Callable[[str, Any], Any]] = {
+    # common to every chapter
+    "data_path": _data_path,
+    "output_dir": _output_dir,
+    "seed": _int_at_least(0, "must be a non-negative integer"),
+    "n_jobs": _n_jobs,
+    # searches, validation and splits (chapters 03-06)
+    "n_trials": _int_at_least(1, "must be a positive integer (number of random-search trials)"),
+    "cv_folds": _int_at_least(2, "must be an integer of at least 2 (folds of cross-validation)"),
+    "test_size": _open_unit_interval,
+    "max_iter": _int_at_least(1, "must be a positive integer"),
+    # figures and tables (chapter 01 and later)
+    "bins": _int_at_least(2, "must be an integer of at least 2 (histogram bins)"),
+    "dpi": _int_between(50, 600),
+    "n_sample_rows": _int_between(1, 100),
+}
+
+
+def default_output_dir(chapter: str) -> Path:
+    """Where a chapter writes its exports when ``output_dir`` is None.
+
+    ``_build/outputs/<chapter>`` in the repository; the runner always injects its own.
+    """
+    return REPO_ROOT / "_build" / "outputs" / chapter
+
+
+def check_params(**values: Any) -> SimpleNamespace:
+    """Validate a chapter's parameters and return them normalised.
+
+    Parameters
+    ----------
+    **values
+        The chapter's parameters, by name (``check_params(seed=seed, bins=bins)``).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        The same names with normalised values (paths resolved to
+        :class:`pathlib.Path`, ``data_path=None`` kept as None).
+
+    Raises
+    ------
+    ParameterError
+        Naming the first parameter whose value is invalid, or a name without a rule.
+
+    Examples
+    --------
+    >>> check_params(seed=42, n_jobs=-1).seed
+    42
+    >>> check_params(n_trials=0)
+    Traceback (most recent call last):
+    ...
+    siqd_utils.params.ParameterError: n_trials = 0: must be a positive integer (number of random-search trials)
+    """
+    unknown = sorted(set(values) - set(RULES))
+    if unknown:
+        raise ParameterError(
+            f"no validation rule for parameter(s) {unknown}; add one to siqd_utils.params.RULES"
+        )
+    return SimpleNamespace(**{name: RULES[name](name, value) for name, value in values.items()})

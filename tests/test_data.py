@@ -1,0 +1,102 @@
+"""The shipped ensemble and the loader's validation of bad input."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siqd_utils import data
+from siqd_utils.bands import BANDS, band_counts
+from siqd_utils.data import DataValidationError, load_ensemble
+from siqd_utils.paper import load_paper_results
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_ensemble()
+
+
+@pytest.fixture()
+def user_csv(tmp_path):
+    path = tmp_path / "user.csv"
+    shutil.copy(data.ENSEMBLE_CSV, path)
+    return path
+
+
+def _rewrite(path, edit):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    edit(frame)
+    frame.to_csv(path, index=False)
+
+
+def test_shipped_file_loads_and_checks(shipped):
+    assert list(shipped.columns) == list(data.COLUMN_NAMES)
+    assert len(shipped) > 150
+    assert shipped["id"].is_unique
+    assert np.allclose(shipped[list(data.FACET_COLUMNS)].sum(axis=1), 1.0, atol=1e-6)
+    assert shipped["D"].between(0.5, 3.0).all()
+
+
+def test_checksum_mismatch_is_reported(tmp_path, monkeypatch):
+    copy = tmp_path / "siqd_ensemble.csv"
+    shutil.copy(data.ENSEMBLE_CSV, copy)
+    with open(copy, "a") as fh:
+        fh.write("\n")
+    monkeypatch.setattr(data, "ENSEMBLE_CSV", copy)
+    with pytest.raises(DataValidationError, match="SHA-256"):
+        load_ensemble()
+
+
+def test_user_file_loads(user_csv, shipped):
+    pd.testing.assert_frame_equal(load_ensemble(user_csv), shipped)
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError, match="no_such.csv"):
+        load_ensemble("no_such.csv")
+
+
+BAD = [
+    ("missing column", lambda f: f.drop(columns=["f113"], inplace=True), "f113", r"missing column"),
+    ("extra column", lambda f: f.insert(3, "colour", "red"), "colour", r"unexpected column"),
+    ("non-numeric", lambda f: f.loc.__setitem__((4, "D"), "big"), "'D', row 6", r"non-numeric value 'big'"),
+    ("NaN", lambda f: f.loc.__setitem__((2, "n_coord"), "nan"), "'n_coord', row 4", r"NaN"),
+    ("empty", lambda f: f.loc.__setitem__((2, "f100"), ""), "'f100', row 4", r"NaN"),
+    ("zero size", lambda f: f.loc.__setitem__((0, "D"), "0"), "'D', row 2", r"positive"),
+    ("negative atoms", lambda f: f.loc.__setitem__((1, "n_Si"), "-3"), "'n_Si', row 3", r"positive"),
+    ("fraction > 1", lambda f: f.loc.__setitem__((5, "f111"), "1.5"), "'f111', row 7", r"outside \[0, 1\]"),
+    ("sum != 1", lambda f: f.loc.__setitem__((3, "f100"), str(float(f.loc[3, "f100"]) + 0.01) if float(f.loc[3, "f100"]) < 0.98 else str(float(f.loc[3, "f100"]) - 0.01)), "row 5", r"sum to"),
+    ("wavelength", lambda f: f.loc.__setitem__((7, "wavelength_nm"), "2500"), "'wavelength_nm', row 9", r"outside 150-2000"),
+    ("duplicate id", lambda f: f.loc.__setitem__((6, "id"), f.loc[0, "id"]), "'id', row 8", r"duplicate id"),
+    ("fractional atoms", lambda f: f.loc.__setitem__((2, "n_H"), "12.5"), "'n_H', row 4", r"whole number"),
+]
+
+
+@pytest.mark.parametrize(("what", "edit", "where", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_names_file_column_row(user_csv, what, edit, where, message):
+    _rewrite(user_csv, edit)
+    with pytest.raises(DataValidationError, match=message) as err:
+        load_ensemble(user_csv)
+    text = str(err.value)
+    assert str(user_csv) in text
+    assert where in text
+
+
+def test_band_shares_match_source(shipped):
+    paper = load_paper_results()
+    n_src = paper["dataset"]["n_structures"]
+    counts = band_counts(shipped["wavelength_nm"])
+    n = len(shipped)
+    assert abs(counts["below"] / n - paper["dataset"]["n_below_400nm"] / n_src) <= 0.05
+    for band in BANDS:
+        ours = counts[band.name] / n
+        theirs = paper["bands"]["counts"][band.name] / n_src
+        assert abs(ours - theirs) <= 0.05, (band.name, ours, theirs)
+
+
+def test_model_emission_reported_and_ordered(shipped):
+    # The calibration is monotone: it never changes which structure is redder.
+    order_model = np.argsort(-shipped["emission_eV_model"].to_numpy(), kind="stable")
+    assert np.all(np.diff(shipped["wavelength_nm"].to_numpy()[order_model]) >= -1e-3)
+    assert (shipped["emission_eV_model"] <= shipped["gap_eV"]).all()
