@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import hashlib
 import json
 import os
@@ -68,6 +67,7 @@ __all__ = [
     "chapter_params",
     "declared_parameters",
     "load_profiles",
+    "plan",
     "main",
     "absolute_paths",
     "parse_overrides",
@@ -90,10 +90,13 @@ class BookError(RuntimeError):
 class ChapterFailed(BookError):
     """A chapter raised while papermill executed it."""
 
-    def __init__(self, message: str, chapter: str, notebook: Path | None = None):
+    def __init__(self, message: str, chapter: str, notebook: Path | None = None, seconds: float = 0.0):
         super().__init__(message)
         self.chapter = chapter
         self.notebook = notebook
+        self.seconds = seconds
+        #: Results of the chapters run before, and of the failing one (set by the runner).
+        self.results: list[ChapterResult] = []
 
 
 # --------------------------------------------------------------------------- layout
@@ -453,7 +456,7 @@ class ChapterResult:
     """Outcome of one chapter in a build."""
 
     chapter: str
-    status: str  # "executed", "cached", "failed", "stale", "not executed"
+    status: str  # "executed", "cached", "failed", "not run", "stale", "not executed"
     seconds: float = 0.0
     cached: bool = False
     notebook: Path | None = None
@@ -471,6 +474,31 @@ def _source_position(source_nb, failing_source: str | None) -> str:
     if first.startswith("# Parameters"):
         return "the cell of injected parameters (a value papermill could not write as Python)"
     return f"a code cell (`{first[:70]}`)"
+
+
+def chapter_key(layout: Layout, chapter: Chapter, params: dict[str, Any], package: str | None = None) -> str:
+    """Cache key of a chapter run with ``params`` (see :func:`cache_key`)."""
+    environment = _sha256_bytes(layout.requirements.read_bytes()) if layout.requirements.is_file() else ""
+    return cache_key(
+        chapter.source.read_text(encoding="utf-8"),
+        params,
+        package if package is not None else package_digest(layout.package_dir),
+        data_digest(layout, params),
+        environment,
+    )
+
+
+def cached_run(build_dir: Path, chapter: Chapter, key: str) -> dict[str, Any] | None:
+    """The record of the last successful run if its key is ``key`` and its notebook exists."""
+    out = build_dir / "executed" / f"{chapter.name}.ipynb"
+    stamp = build_dir / "executed" / f"{chapter.name}.json"
+    if not (out.is_file() and stamp.is_file()):
+        return None
+    try:
+        previous = json.loads(stamp.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return previous if previous.get("key") == key else None
 
 
 def execute_chapter(
@@ -492,22 +520,11 @@ def execute_chapter(
     out = executed_dir / f"{chapter.name}.ipynb"
     stamp = executed_dir / f"{chapter.name}.json"
     failed = executed_dir / f"{chapter.name}.failed.ipynb"
-    environment = _sha256_bytes(layout.requirements.read_bytes()) if layout.requirements.is_file() else ""
-    key = cache_key(
-        chapter.source.read_text(encoding="utf-8"),
-        params,
-        package if package is not None else package_digest(layout.package_dir),
-        data_digest(layout, params),
-        environment,
-    )
-    if not force and out.is_file() and stamp.is_file():
-        try:
-            previous = json.loads(stamp.read_text(encoding="utf-8"))
-        except ValueError:
-            previous = {}
-        if previous.get("key") == key:
-            log(f"  {chapter.name}: unchanged since the last run (cache hit), not re-executed")
-            return ChapterResult(chapter.name, "cached", previous.get("seconds", 0.0), True, out, params=params)
+    key = chapter_key(layout, chapter, params, package)
+    previous = cached_run(build_dir, chapter, key)
+    if not force and previous is not None:
+        log(f"  {chapter.name}: unchanged since the last run (cache hit), not re-executed")
+        return ChapterResult(chapter.name, "cached", previous.get("seconds", 0.0), True, out, params=params)
 
     source_nb = sync_paired(chapter)
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "notebook defaults"
@@ -536,15 +553,17 @@ def execute_chapter(
             f"    {exc.ename}: {exc.evalue}\n"
             f"  the executed notebook, with the traceback, is kept at {failed}"
         )
-        raise ChapterFailed(message, chapter.name, failed) from None
+        raise ChapterFailed(message, chapter.name, failed, seconds) from None
     except Exception as exc:  # kernel missing or died, timeout, unreadable notebook
-        tmp.unlink(missing_ok=True)
         raise ChapterFailed(
             f"chapter {chapter.name} (notebooks/{chapter.name}.md) could not be executed: {type(exc).__name__}: {exc}",
-            chapter.name,
+            chapter.name, None, time.perf_counter() - start,
         ) from exc
+    else:
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)  # no-op after a success or a kept failure
     seconds = time.perf_counter() - start
-    os.replace(tmp, out)
     failed.unlink(missing_ok=True)
     _atomic_write(
         stamp,
@@ -578,6 +597,48 @@ def resolve_all(
     }
 
 
+@dataclass
+class Plan:
+    """What a run will do: every chapter, the selected ones, and everyone's parameters."""
+
+    every: list[Chapter]
+    selected: list[Chapter]
+    params: dict[str, dict[str, Any]]
+    build_dir: Path
+    package: str
+
+
+def plan(
+    layout: Layout,
+    *,
+    profile: str = "standard",
+    only: Sequence[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    build_dir: Path | None = None,
+) -> Plan:
+    """Check the request (profile, chapters, parameter names) and resolve every chapter's parameters."""
+    build_dir = (build_dir or layout.root / "_build").resolve()
+    every = chapters(layout)
+    selected = select_chapters(every, only)
+    params = resolve_all(layout, profile, overrides or {}, selected, every, build_dir)
+    return Plan(every, selected, params, build_dir, package_digest(layout.package_dir))
+
+
+def _execute_plan(layout: Layout, p: Plan, profile: str, force: bool, timeout: float | None, log) -> list[ChapterResult]:
+    results: list[ChapterResult] = []
+    for i, chapter in enumerate(p.selected, 1):
+        log(f"[{i}/{len(p.selected)}] {chapter.name} (profile {profile})")
+        try:
+            results.append(execute_chapter(layout, chapter, p.params[chapter.name], p.build_dir,
+                                           force=force, timeout=timeout, package=p.package, log=log))
+        except ChapterFailed as exc:
+            failed = ChapterResult(chapter.name, "failed", exc.seconds, False, exc.notebook, str(exc))
+            skipped = [ChapterResult(c.name, "not run") for c in p.selected[i:]]
+            exc.results = [*results, failed, *skipped]
+            raise
+    return results
+
+
 def run_chapters(
     layout: Layout,
     *,
@@ -590,17 +651,8 @@ def run_chapters(
     log=print,
 ) -> list[ChapterResult]:
     """Execute the selected chapters in order; stop at the first failure (raises ChapterFailed)."""
-    build_dir = (build_dir or layout.root / "_build").resolve()
-    every = chapters(layout)
-    selected = select_chapters(every, only)
-    params = resolve_all(layout, profile, overrides or {}, selected, every, build_dir)
-    package = package_digest(layout.package_dir)
-    results: list[ChapterResult] = []
-    for i, chapter in enumerate(selected, 1):
-        log(f"[{i}/{len(selected)}] {chapter.name} (profile {profile})")
-        results.append(execute_chapter(layout, chapter, params[chapter.name], build_dir,
-                                       force=force, timeout=timeout, package=package, log=log))
-    return results
+    p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
+    return _execute_plan(layout, p, profile, force, timeout, log)
 
 
 # ---------------------------------------------------------------------------- build
@@ -718,6 +770,7 @@ def _sphinx_main(argv: Sequence[str]) -> int:
         builder="html",
         warningiserror=args.strict,
         keep_going=True,
+        freshenv=True,  # re-read every page so that every warning is reported, not just those of changed pages
     )
     return result if isinstance(result, int) else 1
 
@@ -749,19 +802,25 @@ def build_book(
     log=print,
 ) -> tuple[list[ChapterResult], Path]:
     """Execute the chapters, stage them and build the HTML; return results and index.html."""
-    build_dir = (build_dir or layout.root / "_build").resolve()
-    results = run_chapters(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir,
-                           force=force, timeout=timeout, log=log)
+    p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
+    build_dir = p.build_dir
+    results = _execute_plan(layout, p, profile, force, timeout, log)
     done = {r.chapter for r in results}
     pages: dict[str, Path] = {}
-    for chapter in chapters(layout):
+    for chapter in p.every:
         executed = build_dir / "executed" / f"{chapter.name}.ipynb"
         if chapter.name in done:
             pages[chapter.name] = executed
         elif executed.is_file():
             pages[chapter.name] = executed
-            results.append(ChapterResult(chapter.name, "stale", 0.0, True, executed,
-                                         "not selected; previous executed copy used"))
+            current = cached_run(build_dir, chapter, chapter_key(layout, chapter, p.params[chapter.name], p.package))
+            if current is not None:
+                results.append(ChapterResult(chapter.name, "cached", current.get("seconds", 0.0), True, executed,
+                                             "not selected; its executed copy is current"))
+            else:
+                results.append(ChapterResult(chapter.name, "stale", 0.0, True, executed,
+                                             "not selected; an out-of-date executed copy is shown"))
+                log(f"  note: {chapter.name} was not selected and its executed copy is out of date")
         else:
             pages[chapter.name] = _unexecuted_copy(chapter, build_dir)
             results.append(ChapterResult(chapter.name, "not executed", 0.0, False, None,
@@ -849,6 +908,9 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
         print(f"Total {time.perf_counter() - start:.1f} s. The book is at {index}")
         return 0
     except ChapterFailed as exc:
+        if exc.results:
+            print()
+            print(summary_table(exc.results))
         print(f"\nFAILED: {exc}", file=sys.stderr)
         return 1
     except BookError as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["ParameterError", "RULES", "check_params", "default_output_dir"]
+__all__ = ["ParameterError", "RULES", "check_params", "default_output_dir", "display_path"]
 
 #: The repository root (parent of the package folder).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +109,15 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     "dpi": _int_between(50, 600),
     "n_sample_rows": _int_between(1, 100),
 }
+
+
+def display_path(path: Path | str) -> str:
+    """A path as shown in the book: relative to the repository when inside it, else as given."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def default_output_dir(chapter: str) -> Path:

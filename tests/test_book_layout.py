@@ -1,0 +1,65 @@
+"""The committed book sources agree with each other (no kernel, no build)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from siqd_utils import book
+
+ROOT = book.REPO_ROOT
+LAYOUT = book.Layout(ROOT)
+SOURCES = sorted((ROOT / "notebooks").glob("*.md"))
+
+
+def test_toc_and_chapter_sources_agree():
+    listed = [f for f in book.toc_files(LAYOUT.toc) if f.startswith("notebooks/")]
+    on_disk = [f"notebooks/{p.stem}" for p in SOURCES]
+    assert sorted(listed) == on_disk, "every notebooks/*.md must be listed in _toc.yml, and nothing else"
+    assert len(set(listed)) == len(listed), "a chapter is listed twice in _toc.yml"
+    assert [c.name for c in book.chapters(LAYOUT)] == [Path(f).name for f in listed]
+
+
+def test_every_toc_entry_has_a_source():
+    for entry in book.toc_files(LAYOUT.toc):
+        candidates = [ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb")]
+        assert any(p.is_file() for p in candidates), f"_toc.yml entry {entry!r} has no source file"
+
+
+def test_config_is_offline_and_does_not_execute():
+    config = yaml.safe_load(LAYOUT.config.read_text())
+    assert config["execute"]["execute_notebooks"] == "off"
+    assert config["only_build_toc_files"] is True
+    assert "notebooks/*.ipynb" in config["exclude_patterns"]
+    assert not config.get("sphinx", {}).get("config", {}).get("intersphinx_mapping")
+    bib = ROOT / config["bibtex_bibfiles"][0]
+    assert bib.is_file()
+
+
+def test_cited_keys_exist_in_the_bibliography():
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"@\w+\{([^,]+),", bib))
+    texts = [p.read_text() for p in [*SOURCES, *(ROOT / "book").glob("*.md")]]
+    cited = {k.strip() for t in texts for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", t) for k in group.split(",")}
+    assert cited, "no citations found"
+    assert cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_chapter_is_a_jupytext_myst_notebook_with_validated_parameters(source):
+    nb = book.read_text_notebook(source)
+    meta = nb.metadata
+    assert meta["kernelspec"]["name"] == "python3"
+    assert meta["jupytext"]["text_representation"]["format_name"] == "myst"
+    params = book.declared_parameters(nb, str(source))
+    assert "output_dir" in params, "every chapter declares output_dir for its exports"
+    assert "data_path" in params and params["data_path"] is None, "data_path defaults to None (the shipped data)"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
+    following = code[tagged + 1].source
+    assert "check_params(" in following, "the cell after the parameters cell validates them"
+    for name in params:
+        assert f"{name}={name}" in following, f"parameter {name!r} is not passed to check_params"
