@@ -1,0 +1,40 @@
+"""Regeneration of the ensemble is deterministic, and the committed files are its output."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from siqd_utils.data import DATA_DIR
+from siqd_utils.reconstruct.build import DATA_FILES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _regenerate(out, *extra):
+    cmd = [sys.executable, "-m", "siqd_utils.reconstruct", "--out", str(out), "--quiet", *extra]
+    subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
+    return {name: (out / name).read_bytes() for name in (*DATA_FILES, "SHA256SUMS")}
+
+
+def test_small_ensemble_is_byte_identical(tmp_path):
+    first = _regenerate(tmp_path / "a", "--max-diameter", "1.5")
+    second = _regenerate(tmp_path / "b", "--max-diameter", "1.5")
+    assert first == second
+    assert b"SiQD-001" in first["siqd_ensemble.csv"]
+
+
+@pytest.mark.slow
+def test_full_ensemble_matches_committed(tmp_path):
+    fresh = _regenerate(tmp_path / "full", "--n-jobs", "2")
+    for name, payload in fresh.items():
+        assert payload == (DATA_DIR / name).read_bytes(), f"{name} differs from the committed file; run `make data`"
+
+
+def test_cli_rejects_bad_diameter(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "siqd_utils.reconstruct", "--out", str(tmp_path), "--max-diameter", "7"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "--max-diameter" in proc.stderr
