@@ -33,7 +33,7 @@ from ..data import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
 from ..paper import load_paper_results
 from .calibration import Calibration, fit_calibration
 from .cuts import enumerate_cuts
-from .features import featurize
+from .features import equivalent_sphere_diameter, featurize
 from .lattice import CENTRES, passivate
 
 __all__ = ["EnsembleSettings", "build_ensemble", "write_ensemble", "DATA_FILES"]
@@ -42,7 +42,7 @@ __all__ = ["EnsembleSettings", "build_ensemble", "write_ensemble", "DATA_FILES"]
 DATA_FILES = ("siqd_ensemble.csv", "siqd_ensemble.columns.csv", "siqd_structures.extxyz.gz", "PROVENANCE.md")
 
 #: Decimal places per float column in the CSV (fixed, so output is byte-stable).
-_DECIMALS = {"D": 4, "n_coord": 6, "f100": 6, "f110": 6, "f111": 6, "f113": 6, "HSi_ratio": 6,
+_DECIMALS = {"D": 4, "n_coord": 6, "f100": 9, "f110": 9, "f111": 9, "f113": 9, "HSi_ratio": 6,
              "gap_eV": 5, "emission_eV_model": 5, "emission_eV": 5, "wavelength_nm": 3}
 
 
@@ -112,7 +112,8 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     frame = pd.DataFrame(rows)
     frame.insert(0, "id", [f"SiQD-{i + 1:03d}" for i in range(len(frame))])
     frame["gap_eV"] = np.round(gaps, _DECIMALS["gap_eV"])
-    frame["emission_eV_model"] = np.round(emission_energy(frame["gap_eV"].to_numpy(), frame["D"].to_numpy()),
+    frame["emission_eV_model"] = np.round(emission_energy(frame["gap_eV"].to_numpy(),
+                                                                  equivalent_sphere_diameter(frame["n_Si"].to_numpy())),
                                           _DECIMALS["emission_eV_model"])
     calibration = fit_calibration(frame["emission_eV_model"].to_numpy(), load_paper_results())
     frame["emission_eV"] = np.round(calibration.apply(frame["emission_eV_model"]), _DECIMALS["emission_eV"])
@@ -132,6 +133,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,16 +1,15 @@
 """Place the modelled emission energies on the source data set's colour scale.
 
 The physics (tight-binding gap minus Stokes shift) fixes which structure emits
-redder than which; it does not reproduce the CSIRO data set's DFTB scale, which
-is systematically redder (most of its SiQDs are orange or red).  A monotone
-two-parameter map ``E = alpha * E_model + beta`` is fitted so that the share of
-structures on the blue side of each band edge matches the source's:
-
-for every interior edge (400, 450, 495, 570, 590, 620 nm) with target share ``c``
-of structures at shorter wavelength, the ``(1 - c)`` quantile of ``E_model`` is the
-model energy that should land on the edge's energy.  A least-squares line through
-these six (quantile, edge energy) pairs gives alpha and beta in closed form.  The
-750 nm edge is not used: its target share of 1 pins the single reddest structure.
+redder than which; it does not reproduce the CSIRO data set's DFTB scale.  A
+monotone two-parameter map ``E = alpha * E_model + beta`` (alpha > 0) is fitted so
+that the share of structures below 400 nm, in each of the six colour bands and
+above 750 nm matches the source's.  The objective, the sum over these eight ranges
+of the squared difference of shares, is a step function of (alpha, beta), so it is
+minimised by an exhaustive grid search (alpha 0.50-2.00 in steps of 0.005, beta
+-2.00-+2.00 eV in steps of 0.002 eV), then refined on a grid ten times finer
+around the best point.  Ties go to the point closest to the identity map (alpha = 1,
+beta = 0), so the result is unique and deterministic.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bands import BANDS, HC_EV_NM, band_counts
+from ..bands import BANDS, HC_EV_NM, band_counts, band_edges_nm
 
 __all__ = ["Calibration", "fit_calibration", "source_shares"]
 
@@ -39,12 +38,21 @@ class Calibration:
 
     alpha: float
     beta: float
-    edges_nm: tuple[float, ...]
-    model_quantiles_eV: tuple[float, ...]
+    squared_share_error: float
     target_shares: dict
 
     def apply(self, energy_model_eV) -> np.ndarray:
         return self.alpha * np.asarray(energy_model_eV, dtype=float) + self.beta
+
+
+def _share_error(e: np.ndarray, alpha: np.ndarray, beta: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Sum of squared share differences for every (alpha, beta) pair, vectorised."""
+    edges = HC_EV_NM / band_edges_nm()[::-1]  # energy edges ascending: 750 nm ... 400 nm
+    mapped = alpha[..., None] * e + beta[..., None]  # (..., n)
+    # counts of structures with energy below each edge -> shares per range (red side first)
+    below = (mapped[..., None] < edges).sum(axis=-2) / e.size  # (..., 7)
+    shares = np.diff(below, prepend=0.0, append=1.0, axis=-1)  # above 750, red, ..., violet, below 400
+    return ((shares - target) ** 2).sum(axis=-1)
 
 
 def fit_calibration(energy_model_eV, paper: dict) -> Calibration:
@@ -53,28 +61,26 @@ def fit_calibration(energy_model_eV, paper: dict) -> Calibration:
     Raises
     ------
     ValueError
-        If fewer than two energies are given, any is not finite, or the fitted
-        map is not increasing.
+        If fewer than two energies are given or any is not finite.
     """
     e = np.asarray(energy_model_eV, dtype=float)
     if e.size < 2 or not np.all(np.isfinite(e)):
         raise ValueError("emission_eV_model: need at least two finite energies to calibrate")
     shares = source_shares(paper)
-    order = ["below"] + [b.name for b in BANDS]
-    cumulative = np.cumsum([shares[k] for k in order])  # share at shorter wavelength than each edge
-    edges = [b.lo for b in BANDS]  # 400 ... 620 nm
-    q = np.quantile(e, 1.0 - cumulative[: len(edges)], method="linear")
-    target_energy = HC_EV_NM / np.array(edges)
-    alpha, beta = np.polyfit(q, target_energy, 1)
-    if not alpha > 0:
-        raise ValueError(f"calibration is not increasing (alpha = {alpha:.4g}); the model energies carry no size order")
-    return Calibration(
-        alpha=float(alpha),
-        beta=float(beta),
-        edges_nm=tuple(edges),
-        model_quantiles_eV=tuple(float(x) for x in q),
-        target_shares=shares,
-    )
+    names = ["above"] + [b.name for b in BANDS][::-1] + ["below"]
+    target = np.array([shares.get(k, 0.0) for k in names])
+
+    def search(alphas, betas):
+        a, b = np.meshgrid(alphas, betas, indexing="ij")
+        err = np.concatenate([_share_error(e, a[i], b[i], target)[None] for i in range(len(alphas))])
+        dist = (a - 1.0) ** 2 + b**2
+        best = np.lexsort((dist.ravel(), np.round(err.ravel(), 12)))[0]
+        return a.ravel()[best], b.ravel()[best], err.ravel()[best]
+
+    alpha, beta, _ = search(np.round(np.arange(0.5, 2.0 + 1e-9, 0.005), 6), np.round(np.arange(-2.0, 2.0 + 1e-9, 0.002), 6))
+    alpha, beta, err = search(np.round(alpha + np.arange(-0.005, 0.005 + 1e-9, 0.0005), 7),
+                              np.round(beta + np.arange(-0.002, 0.002 + 1e-9, 0.0002), 7))
+    return Calibration(alpha=float(alpha), beta=float(beta), squared_share_error=float(err), target_shares=shares)
 
 
 def shares_of(wavelength_nm) -> dict[str, float]:

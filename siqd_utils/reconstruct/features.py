@@ -34,7 +34,7 @@ from scipy.spatial import cKDTree
 from .lattice import A_SI, FAMILIES, FAMILY_KEYS
 from .polyhedra import all_normals, facet_areas
 
-__all__ = ["FEATURE_NAMES", "SI_SI_CUTOFF", "facet_fractions", "featurize", "featurize_xyz", "mean_caliper_diameter"]
+__all__ = ["FEATURE_NAMES", "SI_SI_CUTOFF", "equivalent_sphere_diameter", "facet_fractions", "featurize", "featurize_xyz", "mean_caliper_diameter"]
 
 FEATURE_NAMES = ("n_Si", "n_H", "D", "n_coord", "f100", "f110", "f111", "f113", "HSi_ratio")
 SI_SI_CUTOFF = 2.6
@@ -64,6 +64,12 @@ def mean_caliper_diameter(positions: np.ndarray) -> float:
     """Mean caliper width (same unit as ``positions``) over 2,000 even directions."""
     proj = np.asarray(positions, dtype=float) @ _DIRECTIONS.T
     return float(np.mean(proj.max(axis=0) - proj.min(axis=0)))
+
+
+def equivalent_sphere_diameter(n_si) -> np.ndarray | float:
+    """Diameter (nm) of a sphere holding ``n_si`` atoms at bulk Si density (8 per a^3)."""
+    n = np.asarray(n_si, dtype=float)
+    return A_SI * np.cbrt(3.0 * n / (4.0 * np.pi)) / 10.0
 
 
 def _split(atoms: Atoms, source: str) -> tuple[np.ndarray, int]:

@@ -136,13 +136,15 @@ loosen this only slightly, and the study drops `n_coord` for this reason.
   Allan & Lannoo's size law (PRB 48, 11024, 1993) E = E_bulk + 3.73 / d^1.39 eV.
 * **Stokes shift.** {STOKES_MODEL_TEXT}
 * **Calibration to the source's colour scale.** The source's DFTB emission is redder
-  than any such model (most of its SiQDs are orange or red).  A monotone map
-  `emission_eV = alpha * emission_eV_model + beta` is fitted so that the share of
-  structures on the blue side of each band edge (400, 450, 495, 570, 590 and 620 nm)
-  matches the source's; each edge contributes the point (quantile of
-  `emission_eV_model` at one minus the source's share, edge energy) and a straight
-  line is fitted through the six points by least squares.  Fitted:
-  **alpha = {calibration.alpha:.5f}, beta = {calibration.beta:+.5f} eV**.
+  than a gap-based model would suggest for dots of its sizes (most of its SiQDs are
+  orange or red).  A monotone map `emission_eV = alpha * emission_eV_model + beta`
+  (alpha > 0) is fitted so that the shares of structures below 400 nm, in each colour
+  band and above 750 nm match the source's: the sum of squared share differences is
+  minimised by an exhaustive grid search over (alpha, beta), refined tenfold around
+  the best point, ties going to the map closest to the identity
+  (`siqd_utils.reconstruct.calibration`).  Fitted:
+  **alpha = {calibration.alpha:.4f}, beta = {calibration.beta:+.4f} eV** (remaining sum of squared
+  share differences {calibration.squared_share_error:.5f}).
   The physics fixes which structure emits redder than which; the calibration only
   places the scale.  `wavelength_nm = {HC_EV_NM} / emission_eV`.
 
