@@ -38,3 +38,14 @@ def test_cli_rejects_bad_diameter(tmp_path):
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode != 0
     assert "--max-diameter" in proc.stderr
+
+
+def test_small_ensemble_is_the_small_end_of_the_full_one(tmp_path):
+    import pandas as pd
+
+    _regenerate(tmp_path / "s", "--max-diameter", "1.5")
+    small = pd.read_csv(tmp_path / "s" / "siqd_ensemble.csv")
+    full = pd.read_csv(DATA_DIR / "siqd_ensemble.csv")
+    full = full[full["D"] <= 1.5].reset_index(drop=True)
+    cols = ["shape", "n_Si", "n_H", "D", "n_coord", "f100", "f110", "f111", "f113", "gap_eV", "emission_eV_model"]
+    pd.testing.assert_frame_equal(small[cols], full[cols])

@@ -55,7 +55,15 @@ class EnsembleSettings:
     min_diameter: float = 0.5  # nm
     max_diameter: float = 3.0  # nm
     min_neighbours: int = 2
-    pool_radius: float = 20.0  # A; enough for every structure with D <= 3 nm (largest reaches 17.1 A)
+    pool_radius: float | None = None  # A; None: enough for max_diameter (see pool())
+
+    def pool(self) -> float:
+        """Radius (A) of the lattice pool cut from: every structure with D <= max_diameter fits.
+
+        The widest-reaching structure with D <= 3 nm has atoms 17.1 A from the centre
+        (about 5.7 A per nm of D); 4 A + 5.5 A per nm leaves a margin at every size.
+        """
+        return self.pool_radius if self.pool_radius is not None else min(20.0, 4.0 + 5.5 * self.max_diameter)
 
 
 def _gap_of(atoms: Atoms) -> float:
@@ -82,7 +90,7 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
 
     t0 = time.perf_counter()
     centre = CENTRES[settings.centre]
-    cuts = enumerate_cuts(settings.centre, settings.max_families, settings.pool_radius,
+    cuts = enumerate_cuts(settings.centre, settings.max_families, settings.pool(),
                           settings.min_neighbours, progress=progress)
     rows, structures = [], []
     for cut in cuts:

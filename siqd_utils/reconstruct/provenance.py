@@ -84,7 +84,7 @@ and `SHA256SUMS` lists the checksums that `siqd_utils.data.load_ensemble` verifi
   symmetry.  Distances run over the mid-points between consecutive atomic layers, so
   no plane passes through an atom; families are combined one, two or three at a time
   (at most {settings.max_families}, as in the source).  {stats['n_cuts']} distinct sets of atoms arise within
-  a {settings.pool_radius:g} A pool.
+  a {settings.pool():g} A pool.
 * **Clean surfaces.** A Si atom left with fewer than {settings.min_neighbours} Si neighbours (an SiH3 group or a
   lone SiH4) is removed, repeatedly.  This is what placing each plane in the wide gap
   between atomic layers achieves on a flat facet; at edges and corners it removes the
