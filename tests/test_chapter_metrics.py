@@ -1,0 +1,130 @@
+"""The metrics of chapters 02-04 follow the schema and are computed from the data, not typed.
+
+Runs the three chapters once (quick profile) into a temporary build folder with the
+book's runner, then recomputes each reported number with ``siqd_utils`` and compares.
+Needs the shipped ensemble (or ``SIQD_TEST_DATA_PATH``, as tests/test_book_build.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from siqd_utils import book
+from siqd_utils.bands import BANDS, band_counts
+from siqd_utils.data import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble, sha256_of
+from siqd_utils.metrics import load_metrics
+from siqd_utils.paper import load_paper_results
+from siqd_utils.preprocessing import select_features
+from siqd_utils.study import prepare, spectral_purity, structure_classes
+
+ROOT = book.REPO_ROOT
+LAYOUT = book.Layout(ROOT)
+ALT_DATA = os.environ.get("SIQD_TEST_DATA_PATH")
+CHAPTERS = ("02_correlations", "03_structure_classes", "04_property_classes")
+
+_needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file() and not ALT_DATA,
+                                 reason="the shipped ensemble is absent (set SIQD_TEST_DATA_PATH to use another table)")
+
+
+def built(test):
+    """Mark a test that needs the chapters executed (slow, needs data)."""
+    return pytest.mark.slow(_needs_data(test))
+
+
+def _data_csv() -> Path:
+    return ENSEMBLE_CSV if ENSEMBLE_CSV.is_file() else Path(ALT_DATA).resolve()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Execute chapters 02-04 once; return the build folder and the chapters' parameters."""
+    build_dir = tmp_path_factory.mktemp("chapters") / "_build"
+    overrides = {} if ENSEMBLE_CSV.is_file() else {"data_path": str(_data_csv())}
+    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides=overrides,
+                                build_dir=build_dir, log=lambda *a, **k: None)
+    return build_dir, {r.chapter: r.params for r in results}
+
+
+@pytest.fixture(scope="module")
+def data():
+    frame = load_ensemble(None if ENSEMBLE_CSV.is_file() else _data_csv())
+    return frame
+
+
+def _metrics(run, chapter):
+    build_dir, params = run
+    record = load_metrics(build_dir / "metrics" / f"{chapter}.json")  # validates the schema
+    assert record["chapter"] == chapter
+    assert record["data_sha256"] == sha256_of(_data_csv())
+    return record, params[chapter]
+
+
+@built
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_metrics_file_follows_the_schema(run, chapter):
+    record, params = _metrics(run, chapter)
+    for name in ("correlation_threshold", "dpi"):
+        assert record["parameters"][name] == params[name]
+
+
+@built
+def test_correlations_metrics_are_the_drop_rule_on_the_data(run, data):
+    record, params = _metrics(run, "02_correlations")
+    v = record["values"]
+    prepared = prepare(data, threshold=params["correlation_threshold"])
+    sel = select_features(prepared.frame, FEATURE_COLUMNS, threshold=params["correlation_threshold"])
+    assert v["features"] == list(FEATURE_COLUMNS)
+    assert v["correlation_threshold"] == sel.threshold
+    assert v["retained"] == list(sel.retained) == list(prepared.X.columns)
+    assert set(v["dropped"]) == set(sel.dropped)
+    for name, (partner, r) in sel.dropped.items():
+        assert v["dropped"][name]["kept"] == partner
+        assert v["dropped"][name]["abs_r"] == pytest.approx(r, rel=1e-9)
+    assert v["matches_paper"] == (set(sel.dropped) == set(load_paper_results()["features"]["dropped"]))
+
+
+@built
+def test_structure_metrics_are_the_clustering_of_the_data(run, data):
+    record, params = _metrics(run, "03_structure_classes")
+    v = record["values"]
+    prepared = prepare(data, threshold=params["correlation_threshold"])
+    est = structure_classes(prepared, min_cluster_size=params["min_cluster_size"])
+    sizes = np.bincount(est.labels_)[1:].tolist()
+    assert v["n_clusters"] == est.n_clusters_ == len(v["cluster_sizes"])
+    assert v["cluster_sizes"] == sizes
+    assert sum(v["cluster_sizes"]) == prepared.n
+    purity = spectral_purity(est.labels_, prepared.bands)
+    assert v["spectral_purity"]["overall"] == pytest.approx(purity.overall, rel=1e-9)
+    assert [c["size"] for c in v["spectral_purity"]["clusters"].values()] == sizes
+    assert isinstance(v["should_split"], dict) and len(v["should_split"]) == est.n_clusters_
+    assert all(isinstance(flag, bool) for flag in v["should_split"].values())
+
+
+@built
+def test_property_metrics_are_the_band_counts_of_the_data(run, data):
+    record, _ = _metrics(run, "04_property_classes")
+    v = record["values"]
+    wl = data["wavelength_nm"]
+    counts = band_counts(wl)
+    assert v["band_counts"] == {b.name: int(counts[b.name]) for b in BANDS}
+    assert v["n_below_400nm"] == int(counts["below"]) and v["n_above_750nm"] == int(counts["above"])
+    assert v["n_outliers"] == int(counts["below"] + counts["above"])
+    assert sum(v["band_counts"].values()) + v["n_outliers"] == len(data)
+
+
+def test_chapter_sources_do_not_type_the_papers_numbers():
+    """The paper's class sizes come from paper_results.yml, never from the chapter text."""
+    paper = load_paper_results()
+    sequences = [paper["clusters"]["sizes"], list(paper["bands"]["counts"].values())]
+    for chapter in CHAPTERS:
+        text = (ROOT / "notebooks" / f"{chapter}.md").read_text(encoding="utf-8")
+        numbers = re.findall(r"\d+", text)
+        for seq in sequences:
+            as_text = [str(n) for n in seq]
+            windows = [numbers[i:i + len(seq)] for i in range(len(numbers) - len(seq) + 1)]
+            assert as_text not in windows, f"{chapter}.md types the paper's numbers {seq}"

@@ -1,0 +1,150 @@
+"""The metrics of chapters 05 (classification) and 06 (regression): schema, consistency, determinism.
+
+Runs both chapters with the book's runner (quick profile) into a temporary build folder,
+then checks the metrics files against the schema, against each other's parts (support
+counts are the test-split class counts, splits add up, the study's hyper-parameters are
+those of paper_results.yml) and against a second run of chapter 06 (byte-identical).
+Needs the shipped ensemble (or ``SIQD_TEST_DATA_PATH``, as tests/test_book_build.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from siqd_utils import book
+from siqd_utils.bands import BANDS
+from siqd_utils.data import ENSEMBLE_CSV, sha256_of
+from siqd_utils.metrics import REQUIRED_VALUES, load_metrics
+from siqd_utils.paper import load_paper_results
+
+ROOT = book.REPO_ROOT
+LAYOUT = book.Layout(ROOT)
+ALT_DATA = os.environ.get("SIQD_TEST_DATA_PATH")
+CHAPTERS = ("05_classification", "06_regression")
+
+_needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file() and not ALT_DATA,
+                                 reason="the shipped ensemble is absent (set SIQD_TEST_DATA_PATH to use another table)")
+
+
+def built(test):
+    """Mark a test that needs the chapters executed (slow, needs data)."""
+    return pytest.mark.slow(_needs_data(test))
+
+
+def _data_csv() -> Path:
+    return ENSEMBLE_CSV if ENSEMBLE_CSV.is_file() else Path(ALT_DATA).resolve()
+
+
+def _overrides() -> dict:
+    return {} if ENSEMBLE_CSV.is_file() else {"data_path": str(_data_csv())}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Execute chapters 05 and 06 once (quick profile); return the build folder and parameters."""
+    build_dir = tmp_path_factory.mktemp("models") / "_build"
+    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides=_overrides(),
+                                build_dir=build_dir, log=lambda *a, **k: None)
+    return build_dir, {r.chapter: r.params for r in results}
+
+
+def _record(run, chapter):
+    build_dir, params = run
+    record = load_metrics(build_dir / "metrics" / f"{chapter}.json")  # validates the schema
+    assert record["chapter"] == chapter
+    assert record["data_sha256"] == sha256_of(_data_csv())
+    return record, params[chapter]
+
+
+def _check_evaluation(ev: dict, folds: int) -> None:
+    for key in ("score_train", "score_test", "cv_mean", "cv_std"):
+        assert math.isfinite(ev[key])
+    assert len(ev["cv_scores"]) == folds
+    assert ev["cv_mean"] == pytest.approx(np.mean(ev["cv_scores"]), abs=1e-9)
+    assert ev["cv_std"] == pytest.approx(np.std(ev["cv_scores"]), abs=1e-9)
+
+
+@built
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_metrics_follow_the_schema_and_parameters(run, chapter):
+    record, params = _record(run, chapter)
+    assert set(REQUIRED_VALUES[chapter]) <= set(record["values"])
+    for name in ("seed", "n_trials", "cv_folds", "eval_cv_folds", "test_size"):
+        assert record["parameters"][name] == params[name]
+
+
+@built
+@pytest.mark.parametrize("task", ["bands", "clusters"])
+def test_classification_task_metrics_are_consistent(run, task):
+    record, params = _record(run, "05_classification")
+    v = record["values"][task]
+    paper = load_paper_results()["classification"][task]
+    # split sizes
+    assert v["n_train"] + v["n_test"] == v["n"] == record["values"]["n"]
+    assert v["n_test"] == math.ceil(params["test_size"] * v["n"])
+    assert sum(v["class_counts"].values()) == v["n"] and sum(v["test_counts"].values()) == v["n_test"]
+    # stratified split: each class's test share is within one dot of test_size
+    for c, n_c in v["class_counts"].items():
+        assert abs(v["test_counts"][c] - params["test_size"] * n_c) <= 1.0 + 1e-9
+    # the report's support is the test-split class count (not the whole class, as in the paper)
+    assert {c: row[3] for c, row in v["report"].items()} == v["test_counts"]
+    for row in v["report"].values():
+        assert all(0.0 <= x <= 1.0 for x in row[:3])
+    # the search and the evaluations
+    assert v["search"]["n_trials"] == params["n_trials"] and v["search"]["cv_folds"] == params["cv_folds"]
+    assert v["search"]["best_params"] == v["search_best"]["params"]
+    _check_evaluation(v["search_best"], params["eval_cv_folds"])
+    _check_evaluation(v["paper_params"], params["eval_cv_folds"])
+    expected = {**paper["params"], "random_state": params["seed"]}
+    assert v["paper_params"]["params"] == expected
+
+
+@built
+def test_classification_extras(run):
+    record, params = _record(run, "05_classification")
+    values = record["values"]
+    assert set(values["bands"]["class_counts"]) == {str(b.number) for b in BANDS}
+    assert sorted(int(k) for k in values["clusters"]["class_counts"]) == list(
+        range(1, len(values["clusters"]["class_counts"]) + 1))
+    _check_evaluation(values["bands"]["random_forest"], params["eval_cv_folds"])
+    build_dir, _ = run
+    weights = build_dir / "outputs" / "05_classification" / "weights"
+    for task in ("bands", "clusters"):
+        sizes = values[task]["search_best"]["params"]["hidden_layer_sizes"]
+        n_layers = len(sizes) + 1
+        assert sorted(weights.glob(f"{task}_network_layer*_weights.csv")) == sorted(
+            weights / f"{task}_network_layer{i}_weights.csv" for i in range(1, n_layers + 1))
+        first = pd.read_csv(weights / f"{task}_network_layer1_weights.csv", index_col=0)
+        assert list(first.index) == values["features"] and first.shape[1] == sizes[0]
+
+
+@built
+def test_regression_metrics_are_consistent(run):
+    record, params = _record(run, "06_regression")
+    v = record["values"]
+    assert v["n_train"] + v["n_test"] == v["n"]
+    assert v["n_test"] == math.ceil(params["test_size"] * v["n"])
+    assert v["search"]["kind"] == "regressor"
+    _check_evaluation(v["search_best"], params["eval_cv_folds"])
+    _check_evaluation(v["paper_params"], params["eval_cv_folds"])
+    expected = {**load_paper_results()["regression"]["params"], "random_state": params["seed"]}
+    assert v["paper_params"]["params"] == expected
+    assert 0.0 <= v["band_accuracy"]["test"] <= 1.0 and 0.0 <= v["band_accuracy"]["cv"] <= 1.0
+    assert all(x >= 0 for x in v["rmse_nm"].values())
+
+
+@built
+def test_rerun_gives_an_identical_metrics_file(run):
+    """Same parameters, same build folder: chapter 06 re-executed gives byte-identical metrics."""
+    build_dir, _ = run
+    path = build_dir / "metrics" / "06_regression.json"
+    first = path.read_bytes()
+    book.run_chapters(LAYOUT, profile="quick", only=["06_regression"], overrides=_overrides(),
+                      build_dir=build_dir, force=True, log=lambda *a, **k: None)
+    assert path.read_bytes() == first
