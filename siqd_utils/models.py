@@ -84,7 +84,6 @@ __all__ = [
     "run_task",
     "sample_params",
     "score_row",
-    "structure_labels",
     "task_metrics",
     "weight_tables",
 ]
@@ -640,27 +639,36 @@ def classification_table(y_true: Any, y_pred: Any, labels: Sequence[Any],
         The classes, in the order of the rows.
     paper : mapping, optional
         class -> ``[precision, recall, f1, support]`` as reported by the study
-        (``paper_results.yml``); keys may be ints or strings.
+        (``paper_results.yml``); keys may be ints or strings of ints.
 
     Returns
     -------
     pandas.DataFrame
-        Index: class. Columns: a two-level index, ``("here", metric)`` and, with
-        ``paper``, ``("paper", metric)``.  Support is the number of test rows of
+        Index: class (the ``labels``, then any class only the study has). Columns: a
+        two-level index, ``("here", metric)`` and, with ``paper``, ``("paper", metric)``;
+        a class missing on one side has empty (NaN) cells there.  Support is the number of test rows of
         the class here; for the paper it is the value printed in its Table 1.
     """
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=list(labels), zero_division=0)
-    here = pd.DataFrame({"precision": p, "recall": r, "F1": f, "support": s.astype(int)}, index=list(labels))
-    parts = {"here": here}
-    if paper is not None:
-        lookup = {str(k): v for k, v in paper.items()}
-        missing = [c for c in labels if str(c) not in lookup]
-        if missing:
-            raise ValueError(f"paper report has no row for class(es) {missing}")
-        parts["paper"] = pd.DataFrame(
-            [list(lookup[str(c)]) for c in labels], index=list(labels),
-            columns=["precision", "recall", "F1", "support"]).astype({"support": int})
-    out = pd.concat(parts, axis=1)
+    labels = [c.item() if hasattr(c, "item") else c for c in labels]
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    here = pd.DataFrame({"precision": p, "recall": r, "F1": f, "support": s.astype(int)}, index=labels)
+    if paper is None:
+        out = pd.concat({"here": here}, axis=1)
+    else:
+        def key(k):
+            try:
+                return int(k)
+            except (TypeError, ValueError):
+                return k
+        study = pd.DataFrame([list(v) for v in paper.values()], index=[key(k) for k in paper],
+                             columns=["precision", "recall", "F1", "support"])
+        study["support"] = study["support"].astype(int)
+        extra = [k for k in study.index if k not in here.index]
+        here = here.reindex(labels + extra)
+        here["support"] = here["support"].astype("Int64")
+        study = study.reindex(here.index)
+        study["support"] = study["support"].astype("Int64")
+        out = pd.concat({"here": here, "paper": study}, axis=1)
     out.index.name = "class"
     return out
 
@@ -1066,49 +1074,3 @@ def bands_from_wavelengths(y_true_nm: Any, y_pred_nm: Any) -> tuple[np.ndarray, 
     pred = assign_bands(np.clip(yp, BANDS[0].lo, BANDS[-1].hi))
     return true, pred
 
-
-def structure_labels(prepared: Any, min_cluster_size: int = 15, n_clusters: int | None = None,
-                     fallback_max: int = 6) -> tuple[Any, bool]:
-    """The structure classes for the classification chapter, and whether their number was forced.
-
-    Parameters
-    ----------
-    prepared : siqd_utils.study.Prepared
-        The analysis set.
-    min_cluster_size : int, default=15
-        ILS's ``p``.
-    n_clusters : int or None, default=None
-        None: the number ILS finds itself.  An int (at least 2): force that many
-        clusters (ILS's ``n_clusters``).
-    fallback_max : int, default=6
-        If ILS finds a single cluster by itself (no significant discontinuity in its
-        ``R_min`` curve), the classes are forced instead: the largest count from
-        ``fallback_max`` (the study's six) down to 2 that ILS can split the curve into.
-
-    Returns
-    -------
-    (ILSClustering, bool)
-        The fitted clustering and True if its number of clusters was forced.
-
-    Raises
-    ------
-    ValueError
-        If ``n_clusters`` < 2, or no split into at least two regions of
-        ``min_cluster_size`` points exists.
-    """
-    from .study import structure_classes
-
-    if n_clusters is not None:
-        if not _is_int(n_clusters) or n_clusters < 2:
-            raise ValueError(f"n_clusters = {n_clusters!r}: must be None or an integer of at least 2")
-        return structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=int(n_clusters)), True
-    ils = structure_classes(prepared, min_cluster_size=min_cluster_size)
-    if ils.n_clusters_ >= 2:
-        return ils, False
-    for k in range(int(fallback_max), 1, -1):
-        try:
-            return structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=k), True
-        except ValueError:
-            continue
-    raise ValueError(f"ILS finds a single cluster and cannot split the data into two regions of "
-                     f"at least min_cluster_size={min_cluster_size} points")

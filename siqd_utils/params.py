@@ -66,15 +66,6 @@ def _n_jobs(name: str, value: Any) -> int:
     return int(value)
 
 
-def _optional_int_at_least_2(name: str, value: Any) -> int | None:
-    """None, or an integer of at least 2 (e.g. a forced number of clusters)."""
-    if value is None:
-        return None
-    if not _is_int(value) or value < 2:
-        raise _fail(name, value, "must be None or an integer of at least 2")
-    return int(value)
-
-
 def _optional_n_clusters(name: str, value: Any) -> int | None:
     """``None`` lets ILS decide; otherwise a forced number of clusters, at least 2."""
     if value is None:
@@ -134,7 +125,6 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     # neural networks (chapters 05-06)
     "eval_cv_folds": _int_at_least(2, "must be an integer of at least 2 (folds of the reported k-fold cross-validation)"),
     "n_estimators": _int_at_least(1, "must be a positive integer (trees of the random forest)"),
-    "n_clusters": _optional_int_at_least_2,
 }
 
 
