@@ -234,8 +234,10 @@ def classes_for_models(prepared: Prepared, min_cluster_size: int = 15, n_cluster
     ``n_clusters`` given: ILS is forced to that many clusters.  Otherwise ILS
     decides; if it finds a single cluster (no significant peak, as on the
     reconstructed ensemble), there is nothing to classify, so the first-pass
-    curve is cut at every candidate peak (:func:`max_regions`) and the result is
-    flagged ``forced``: these are segments of a continuum, not discovered groups.
+    curve is cut at its candidate peaks: the largest number of classes, up to
+    :func:`max_regions`, whose classes all hold at least ``min_cluster_size``
+    dots.  The result is flagged ``forced``: segments of a continuum, not
+    discovered groups.
 
     Raises
     ------
@@ -251,12 +253,19 @@ def classes_for_models(prepared: Prepared, min_cluster_size: int = 15, n_cluster
     if k_auto >= 2:
         return StructureClasses(automatic, automatic.labels_, k_auto, k_auto, False, f"found by ILS at p = {min_cluster_size}")
     k_max = max_regions(prepared, min_cluster_size)
-    if k_max < 2:
-        raise ValueError(f"min_cluster_size = {min_cluster_size}: the R_min curve cannot be split even by force; "
-                         "lower min_cluster_size to obtain structure classes")
-    est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=k_max)
-    how = (f"ILS finds one cluster at p = {min_cluster_size}; forced to the {k_max} regions its R_min curve "
-           "can be cut into (segments of a continuum, not discovered groups)")
+    # Take the largest forced split whose classes all hold at least p dots: the
+    # second pass can leave a region smaller than the first pass's stretch.
+    for k in range(k_max, 1, -1):
+        est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=k)
+        if np.bincount(est.labels_)[1:].min() >= min_cluster_size:
+            break
+    else:
+        raise ValueError(f"min_cluster_size = {min_cluster_size}: the R_min curve cannot be split even by force "
+                         "into classes of at least that size; lower min_cluster_size to obtain structure classes")
+    k_max = int(est.n_clusters_)
+    how = (f"ILS finds one cluster at p = {min_cluster_size}; forced to {k_max} classes, the largest split of "
+           f"its R_min curve whose classes all hold at least {min_cluster_size} dots (segments of a continuum, "
+           "not discovered groups)")
     return StructureClasses(est, est.labels_, k_auto, k_max, True, how)
 
 
