@@ -42,16 +42,27 @@ class Conclusion:
         return asdict(self)
 
 
-def load_chapter_metrics(folder: Path | str) -> dict[str, dict]:
+def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> dict[str, dict]:
     """``values`` of every chapter in :data:`CHAPTERS_USED`, read from ``folder``.
+
+    With ``data_sha256`` given, every chapter must have read that same table.
 
     Raises
     ------
     FileNotFoundError
         Naming the first missing chapter (run the chapters before this page).
+    ValueError
+        If a chapter's metrics come from another data file than ``data_sha256``.
     """
     folder = Path(folder)
-    return {c: load_metrics(folder / f"{c}.json")["values"] for c in CHAPTERS_USED}
+    out = {}
+    for chapter in CHAPTERS_USED:
+        record = load_metrics(folder / f"{chapter}.json")
+        if data_sha256 is not None and record["data_sha256"] != data_sha256:
+            raise ValueError(f"{folder / (chapter + '.json')}: computed on data with SHA-256 {record['data_sha256'][:12]}..., "
+                             f"not on this chapter's data ({data_sha256[:12]}...); re-run the chapters with the same data_path")
+        out[chapter] = record["values"]
+    return out
 
 
 def _verdict(ok: bool, partly: bool = False) -> str:

@@ -20,7 +20,7 @@ from siqd_utils.data import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble, sha256
 from siqd_utils.metrics import load_metrics
 from siqd_utils.paper import load_paper_results
 from siqd_utils.preprocessing import select_features
-from siqd_utils.study import prepare, spectral_purity, structure_classes
+from siqd_utils.study import classes_for_models, prepare, spectral_purity, structure_classes
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)
@@ -98,9 +98,14 @@ def test_structure_metrics_are_the_clustering_of_the_data(run, data):
     assert v["n_clusters"] == est.n_clusters_ == len(v["cluster_sizes"])
     assert v["cluster_sizes"] == sizes
     assert sum(v["cluster_sizes"]) == prepared.n
-    purity = spectral_purity(est.labels_, prepared.bands)
+    # purity and the classes carried forward: ILS's clusters, or the forced split when it finds one
+    classes = classes_for_models(prepared, params["min_cluster_size"], params.get("n_clusters"))
+    class_sizes = np.bincount(classes.labels)[1:].tolist()
+    assert v["classes"] == {"k": classes.k, "forced": classes.forced, "how": classes.how, "sizes": class_sizes}
+    assert sum(class_sizes) == prepared.n
+    purity = spectral_purity(classes.labels, prepared.bands)
     assert v["spectral_purity"]["overall"] == pytest.approx(purity.overall, rel=1e-9)
-    assert [c["size"] for c in v["spectral_purity"]["clusters"].values()] == sizes
+    assert [c["size"] for c in v["spectral_purity"]["clusters"].values()] == class_sizes
     assert isinstance(v["should_split"], dict) and len(v["should_split"]) == est.n_clusters_
     assert all(isinstance(flag, bool) for flag in v["should_split"].values())
 
