@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
-from scipy.signal import convolve, peak_prominences
+from scipy.signal import convolve, fftconvolve, peak_prominences
 from scipy.spatial import cKDTree
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -55,6 +55,7 @@ __all__ = [
     "SpreadResult",
     "spread_labels",
     "find_rmin_peaks",
+    "smooth_rmin",
     "ILSClustering",
     "SKLEARN_EXPECTED_FAILED_CHECKS",
 ]
@@ -816,8 +817,40 @@ def spread_labels(X, labels, *, method="auto"):
 # --------------------------------------------------------------------------
 
 
-def _smooth(rmin, p):
-    return gaussian_filter1d(np.asarray(rmin, dtype=np.float64), sigma=float(p), mode="nearest")
+def smooth_rmin(rmin, min_cluster_size=15):
+    """Smooth an ``R_min`` curve as the peak finding does.
+
+    A Gaussian of standard deviation ``min_cluster_size`` points, truncated at
+    4 standard deviations, with the end values repeated beyond the ends
+    (:func:`scipy.ndimage.gaussian_filter1d` with ``mode="nearest"``; for wide
+    kernels the same convolution is done by FFT, since the direct one is
+    O(n * p)).
+
+    Parameters
+    ----------
+    rmin : array-like of shape (n_steps,)
+        The curve.
+    min_cluster_size : int, default=15
+        Standard deviation of the Gaussian, in points.
+
+    Returns
+    -------
+    ndarray of shape (n_steps,)
+        The smoothed curve.
+    """
+    r = np.asarray(rmin, dtype=np.float64)
+    sigma = float(min_cluster_size)
+    if sigma <= 64 or r.size < 2:
+        return gaussian_filter1d(r, sigma=sigma, mode="nearest")
+    radius = int(4.0 * sigma + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (x / sigma) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(r, radius, mode="edge")
+    return fftconvolve(padded, kernel, mode="valid")
+
+
+_smooth = smooth_rmin
 
 
 def _ricker(points, a):

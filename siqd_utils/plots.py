@@ -65,7 +65,7 @@ def plot_rmin(est, ax=None, *, smoothed=True):
     matplotlib.axes.Axes
         The Axes drawn on.
     """
-    from scipy.ndimage import gaussian_filter1d
+    from siqd_utils.ils import smooth_rmin
 
     _check_ils(est, ("rmin_", "order_", "seeds_", "peaks_"))
     ax = _axes(ax)
@@ -73,7 +73,7 @@ def plot_rmin(est, ax=None, *, smoothed=True):
     steps = np.arange(1, r.size + 1)
     ax.plot(steps, r, color="0.35", lw=0.8, label=r"$R_\mathrm{min}$")
     if smoothed and r.size > 1:
-        sm = gaussian_filter1d(r, sigma=float(est.min_cluster_size), mode="nearest")
+        sm = smooth_rmin(r, est.min_cluster_size)
         ax.plot(steps, sm, color="C1", lw=1.6, label=f"smoothed (p = {est.min_cluster_size})")
     for q in np.asarray(est.peaks_):
         ax.axvline(q + 1, color="C3", ls="--", lw=0.9)

@@ -343,3 +343,31 @@ def test_find_rmin_peaks_forced_count():
     assert np.all((pos >= 15) & (pos < 400 - 15))
     with pytest.raises(ValueError, match="cannot split"):
         find_rmin_peaks(r[:40], 15, n_peaks=3)
+
+
+def test_cwt_candidates_equal_scipy_find_peaks_cwt():
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks_cwt
+
+    rng = np.random.default_rng(0)
+    for t in range(60):
+        n = int(rng.integers(5, 2000))
+        width = int(rng.integers(1, 40))
+        if t % 2:
+            v = rng.normal(size=n).cumsum()
+        else:
+            v = gaussian_filter1d(rng.exponential(size=n), width)
+        if t % 3 == 0:
+            v = np.round(v, 1)  # plateaus
+        expected = np.asarray(find_peaks_cwt(v, widths=[width]), dtype=np.int64)
+        np.testing.assert_array_equal(ils._cwt_peaks(v, width), expected)
+
+
+def test_smooth_rmin_matches_gaussian_filter_for_wide_kernels():
+    from scipy.ndimage import gaussian_filter1d
+
+    r = np.random.default_rng(2).exponential(size=3000)
+    for p in (15, 100, 2000):
+        np.testing.assert_allclose(
+            ils.smooth_rmin(r, p), gaussian_filter1d(r, p, mode="nearest"), rtol=0, atol=1e-12
+        )
