@@ -47,7 +47,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .atomic import write_text_atomic
 
 __all__ = [
     "BookError",
@@ -411,15 +412,7 @@ def cache_key(source_text: str, params: dict[str, Any], package: str, data: str,
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def _cell_inputs(nb) -> list[tuple[str, str]]:
@@ -671,12 +664,6 @@ def _write_if_changed(dst: Path, text: str) -> None:
     _atomic_write(dst, text)
 
 
-PROVENANCE_PLACEHOLDER = (
-    "*`data/PROVENANCE.md` is not in this checkout yet: the provenance record of the data will "
-    "appear here once it is.*\n"
-)
-
-
 def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=print) -> Path:
     """Assemble the tree Jupyter Book builds: config, toc, ``book/``, executed chapters."""
     stage = build_dir / "stage"
@@ -700,8 +687,8 @@ def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=prin
     if layout.provenance.is_file():
         _copy_if_changed(layout.provenance, prov_dst)
     else:
-        log(f"  note: {layout.provenance} does not exist yet; the provenance page shows a placeholder")
-        _write_if_changed(prov_dst, PROVENANCE_PLACEHOLDER)
+        raise FileNotFoundError(f"{layout.provenance} is missing: the provenance page includes it "
+                                "(regenerate the data files with `make data`)")
     keep.add(prov_dst)
     for name, nb_path in pages.items():
         dst = stage / "notebooks" / f"{name}.ipynb"

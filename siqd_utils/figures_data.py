@@ -9,8 +9,6 @@ Every axis carries the quantity and its unit.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .atomic import write_text_atomic
 from .data import COLUMNS, FACET_COLUMNS, FEATURE_COLUMNS
 
 __all__ = [
@@ -185,15 +184,7 @@ def plot_size_wavelength(frame: pd.DataFrame, hue: str = "shape") -> plt.Figure:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str, **kwargs) -> Path:

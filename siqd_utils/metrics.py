@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .atomic import write_text_atomic
 
 __all__ = ["REQUIRED_VALUES", "SCHEMA_VERSION", "MetricsError", "load_metrics", "metrics_dir", "validate_metrics", "write_metrics"]
 
@@ -100,16 +100,7 @@ def write_metrics(output_dir: Path | str, chapter: str, values: dict, parameters
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{chapter}.json"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{chapter}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text_atomic(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -36,9 +36,7 @@ ignored.  The search still draws them, as the study did, and records them.
 from __future__ import annotations
 
 import math
-import os
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -57,6 +55,8 @@ from sklearn.model_selection import KFold, StratifiedKFold, learning_curve
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
+
+from .atomic import write_text_atomic
 
 __all__ = [
     "KINDS",
@@ -789,16 +789,7 @@ def weight_tables(estimator: Any, feature_names: Sequence[str] | None = None) ->
 
 
 def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            frame.to_csv(fh, float_format="%.10g")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, frame.to_csv(float_format="%.10g"))
 
 
 def export_weights(estimator: Any, path_prefix: Path | str,

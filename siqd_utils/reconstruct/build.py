@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,8 @@ from ase import Atoms
 from ase.io import write as ase_write
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
+
+from ..atomic import write_bytes_atomic
 
 from ..bands import HC_EV_NM
 from ..data import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
@@ -136,17 +136,7 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are for everyone to read
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_bytes_atomic(path, data)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
