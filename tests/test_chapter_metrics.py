@@ -2,14 +2,11 @@
 
 Runs the three chapters once (quick profile) into a temporary build folder with the
 book's runner, then recomputes each reported number with ``siqd_utils`` and compares.
-Needs the shipped ensemble (or ``SIQD_TEST_DATA_PATH``, as tests/test_book_build.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,35 +21,24 @@ from siqd_utils.study import classes_for_models, prepare, spectral_purity, struc
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)
-ALT_DATA = os.environ.get("SIQD_TEST_DATA_PATH")
 CHAPTERS = ("02_correlations", "03_structure_classes", "04_property_classes")
 
-_needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file() and not ALT_DATA,
-                                 reason="the shipped ensemble is absent (set SIQD_TEST_DATA_PATH to use another table)")
-
-
-def built(test):
-    """Mark a test that needs the chapters executed (slow, needs data)."""
-    return pytest.mark.slow(_needs_data(test))
-
-
-def _data_csv() -> Path:
-    return ENSEMBLE_CSV if ENSEMBLE_CSV.is_file() else Path(ALT_DATA).resolve()
+# Tests that need the chapters executed (the shipped ensemble is part of the repository).
+built = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Execute chapters 02-04 once; return the build folder and the chapters' parameters."""
     build_dir = tmp_path_factory.mktemp("chapters") / "_build"
-    overrides = {} if ENSEMBLE_CSV.is_file() else {"data_path": str(_data_csv())}
-    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides=overrides,
+    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides={},
                                 build_dir=build_dir, log=lambda *a, **k: None)
     return build_dir, {r.chapter: r.params for r in results}
 
 
 @pytest.fixture(scope="module")
 def data():
-    frame = load_ensemble(None if ENSEMBLE_CSV.is_file() else _data_csv())
+    frame = load_ensemble()
     return frame
 
 
@@ -60,7 +46,7 @@ def _metrics(run, chapter):
     build_dir, params = run
     record = load_metrics(build_dir / "metrics" / f"{chapter}.json")  # validates the schema
     assert record["chapter"] == chapter
-    assert record["data_sha256"] == sha256_of(_data_csv())
+    assert record["data_sha256"] == sha256_of(ENSEMBLE_CSV)
     return record, params[chapter]
 
 

@@ -4,14 +4,11 @@ Runs both chapters with the book's runner (quick profile) into a temporary build
 then checks the metrics files against the schema, against each other's parts (support
 counts are the test-split class counts, splits add up, the study's hyper-parameters are
 those of paper_results.yml) and against a second run of chapter 06 (byte-identical).
-Needs the shipped ensemble (or ``SIQD_TEST_DATA_PATH``, as tests/test_book_build.py).
 """
 
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,31 +22,17 @@ from siqd_utils.paper import load_paper_results
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)
-ALT_DATA = os.environ.get("SIQD_TEST_DATA_PATH")
 CHAPTERS = ("05_classification", "06_regression")
 
-_needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file() and not ALT_DATA,
-                                 reason="the shipped ensemble is absent (set SIQD_TEST_DATA_PATH to use another table)")
-
-
-def built(test):
-    """Mark a test that needs the chapters executed (slow, needs data)."""
-    return pytest.mark.slow(_needs_data(test))
-
-
-def _data_csv() -> Path:
-    return ENSEMBLE_CSV if ENSEMBLE_CSV.is_file() else Path(ALT_DATA).resolve()
-
-
-def _overrides() -> dict:
-    return {} if ENSEMBLE_CSV.is_file() else {"data_path": str(_data_csv())}
+# Tests that need the chapters executed (the shipped ensemble is part of the repository).
+built = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Execute chapters 05 and 06 once (quick profile); return the build folder and parameters."""
     build_dir = tmp_path_factory.mktemp("models") / "_build"
-    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides=_overrides(),
+    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides={},
                                 build_dir=build_dir, log=lambda *a, **k: None)
     return build_dir, {r.chapter: r.params for r in results}
 
@@ -58,7 +41,7 @@ def _record(run, chapter):
     build_dir, params = run
     record = load_metrics(build_dir / "metrics" / f"{chapter}.json")  # validates the schema
     assert record["chapter"] == chapter
-    assert record["data_sha256"] == sha256_of(_data_csv())
+    assert record["data_sha256"] == sha256_of(ENSEMBLE_CSV)
     return record, params[chapter]
 
 
@@ -145,6 +128,6 @@ def test_rerun_gives_an_identical_metrics_file(run):
     build_dir, _ = run
     path = build_dir / "metrics" / "06_regression.json"
     first = path.read_bytes()
-    book.run_chapters(LAYOUT, profile="quick", only=["06_regression"], overrides=_overrides(),
+    book.run_chapters(LAYOUT, profile="quick", only=["06_regression"], overrides={},
                       build_dir=build_dir, force=True, log=lambda *a, **k: None)
     assert path.read_bytes() == first

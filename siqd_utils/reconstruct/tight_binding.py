@@ -122,7 +122,6 @@ def _table(la: int, lb: int, d: np.ndarray) -> np.ndarray:
     """
     l, m, n = d[:, 0], d[:, 1], d[:, 2]
     N = len(d)
-    z = np.zeros(N)
     if (la, lb) == (0, 0):
         return np.ones((N, 1, 1, 1))
     if (la, lb) == (0, 1):
