@@ -69,6 +69,25 @@ def _verdict(ok: bool, partly: bool = False) -> str:
     return "holds" if ok else ("holds in part" if partly else "does not hold")
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    """``"1 cluster"``, ``"3 clusters"``: a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _pure_text(n: int) -> str:
+    return "no class has" if n == 0 else ("1 class has" if n == 1 else f"{n} classes have")
+
+
+def _band_span(spans: list[int]) -> str:
+    """How many of the six bands the classes cover, in words."""
+    if not spans:
+        return "no bands"
+    lo, hi = min(spans), max(spans)
+    if lo == hi:
+        return "all six bands" if lo == 6 else f"{lo} of the six bands"
+    return f"{lo} to {hi} of the six bands"
+
+
 def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     """The study's five conclusions, each tested on the chapters' metrics ``m``.
 
@@ -83,13 +102,13 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     out = []
 
     sep = cl["score_test"] >= NEAR_PERFECT and cl["cv_mean"] >= NEAR_PERFECT
-    note = (f" These classes were forced: ILS itself finds {k_auto} cluster(s), so they are segments of a continuum."
-            if forced else "")
+    note = (f" These classes were forced: ILS itself finds {_count(k_auto, 'cluster', 'clusters')}, "
+            "so they are segments of a continuum." if forced else "")
     out.append(Conclusion(
         1, "Structure classes (ILS) are separable from structure with near-perfect precision and recall.",
         _verdict(sep and not forced, partly=sep),
         f"Structure-class network: test accuracy {cl['score_test']:.3f}, cross-validated {cl['cv_mean']:.3f} "
-        f"+- {cl['cv_std']:.3f} (paper: test {pc['score_test']}, CV {pc['cv_mean']} +- {pc['cv_std']}).{note}"))
+        f"± {cl['cv_std']:.3f} (paper: test {pc['score_test']}, CV {pc['cv_mean']} ± {pc['cv_std']}).{note}"))
 
     purity = m["03_structure_classes"]["spectral_purity"]["clusters"]
     big = {k: v for k, v in purity.items() if v["size"] >= m["03_structure_classes"]["min_cluster_size"]}
@@ -98,8 +117,8 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     out.append(Conclusion(
         2, "Structure classes are not optically pure: each spans several colours.",
         _verdict(not pure and len(big) > 0),
-        f"{len(big)} class(es) of at least p dots span {min(spans) if spans else 0}-{max(spans) if spans else 0} "
-        f"of the six bands; {len(pure)} has/have >= {PURE_SHARE:.0%} of its dots in one band; overall "
+        f"The {_count(len(big), 'class', 'classes')} of at least p dots cover {_band_span(spans)}; "
+        f"{_pure_text(len(pure))} {PURE_SHARE:.0%} or more of {'their' if len(pure) > 1 else 'its'} dots in one band; overall "
         f"{m['03_structure_classes']['spectral_purity']['overall']:.0%} of the dots lie in their class's commonest band."))
 
     conf = cls["bands"]["confusions_cv"]
@@ -108,9 +127,9 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     out.append(Conclusion(
         3, "Colour bands are not separable as classes from structure; neighbouring bands are confused.",
         _verdict(worse and adjacent and bd["cv_mean"] < NEAR_PERFECT, partly=worse or adjacent),
-        f"Band network: test accuracy {bd['score_test']:.3f}, cross-validated {bd['cv_mean']:.3f} +- "
+        f"Band network: test accuracy {bd['score_test']:.3f}, cross-validated {bd['cv_mean']:.3f} ± "
         f"{bd['cv_std']:.3f} against {cl['cv_mean']:.3f} for the structure classes (paper: bands CV "
-        f"{pb['cv_mean']} +- {pb['cv_std']}); {conf['n_wrong']} cross-validated errors, {conf['adjacent_share']:.0%} of them into a "
+        f"{pb['cv_mean']} ± {pb['cv_std']}); {conf['n_wrong']} cross-validated errors, {conf['adjacent_share']:.0%} of them into a "
         f"neighbouring band, {conf['study_pairs']} between the pairs the paper named (violet/blue, orange/red)."))
 
     reg = m["06_regression"]["search_best"]
@@ -122,11 +141,12 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
            "that is not class-shaped.",
         _verdict(precise and beats, partly=precise),
         f"Regression R^2: train {reg['score_train']:.3f}, test {reg['score_test']:.3f}, cross-validated "
-        f"{reg['cv_mean']:.3f} +- {reg['cv_std']:.3f} (paper {pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} +- "
+        f"{reg['cv_mean']:.3f} ± {reg['cv_std']:.3f} (paper {pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} ± "
         f"{pr['cv_std']}); cross-validated "
         f"RMSE {m['06_regression']['rmse_nm']['search_best_cv']:.1f} nm. Read as bands, the regressor's "
         f"cross-validated predictions are right for {band_from_reg:.3f} of the dots, the band classifier's "
-        f"for {bd['cv_mean']:.3f}."))
+        f"for {bd['cv_mean']:.3f}: predicting the wavelength and reading off the band "
+        f"{'does at least as well as' if beats else 'does less well than'} learning the bands as classes."))
 
     supported = sum(c.verdict == "holds" for c in out[1:4])
     overlap = m["04_property_classes"].get("diameter_overlap_share", {})
@@ -137,5 +157,6 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
         5, "Shape-controlled synthesis for one colour must control size and all facets together; classes "
            "are not specific enough.",
         _verdict(supported == 3, partly=supported >= 2),
-        f"Follows from conclusions 2-4, of which {supported} hold(s) fully here.{size_note}"))
+        f"Follows from conclusions 2-4, of which {'all three hold' if supported == 3 else _count(supported, 'holds', 'hold')} "
+        f"fully here.{size_note}"))
     return out

@@ -62,3 +62,24 @@ def test_bands_learnt_as_well_as_clusters_weaken_conclusion_three():
     assert _verdicts(m)[3] == "holds in part"  # errors still go to neighbours
     m["05_classification"]["bands"]["confusions_cv"]["adjacent_share"] = 0.3
     assert _verdicts(m)[3] == "does not hold"
+
+
+@pytest.mark.parametrize(("band_from_reg", "phrase"), [
+    (0.85, "does at least as well as"),
+    (0.70, "does less well than"),
+])
+def test_evidence_says_whether_regression_beats_the_band_classifier(band_from_reg, phrase):
+    text = evaluate_conclusions(_metrics(band_from_reg=band_from_reg), load_paper_results())[3].evidence
+    assert phrase in text
+
+
+def test_evidence_reads_as_english_for_one_and_for_many():
+    forced = evaluate_conclusions(_metrics(forced=True), load_paper_results())
+    assert "finds 1 cluster," in forced[0].evidence
+    pure = evaluate_conclusions(_metrics(purity_share=0.95), load_paper_results())[1].evidence
+    assert "The 3 classes of at least p dots cover 4 of the six bands" in pure
+    assert "3 classes have 90% or more of their dots in one band" in pure
+    impure = evaluate_conclusions(_metrics(), load_paper_results())[1].evidence
+    assert "no class has 90% or more of its dots" in impure
+    for c in forced:
+        assert "(s)" not in c.evidence and "/have" not in c.evidence
