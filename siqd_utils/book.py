@@ -411,10 +411,6 @@ def cache_key(source_text: str, params: dict[str, Any], package: str, data: str,
 # ------------------------------------------------------------------------- execution
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    write_text_atomic(path, text)
-
-
 def _cell_inputs(nb) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
@@ -440,7 +436,7 @@ def sync_paired(chapter: Chapter):
                 f"Jupytext. Copy the edits to the text source with `jupytext --sync {paired}` "
                 f"(or delete {paired.name} to discard them), then re-run."
             )
-    _atomic_write(paired, jupytext.writes(nb, fmt="ipynb"))
+    write_text_atomic(paired, jupytext.writes(nb, fmt="ipynb"))
     return nb
 
 
@@ -558,7 +554,7 @@ def execute_chapter(
         tmp.unlink(missing_ok=True)  # no-op after a success or a kept failure
     seconds = time.perf_counter() - start
     failed.unlink(missing_ok=True)
-    _atomic_write(
+    write_text_atomic(
         stamp,
         json.dumps(
             {"key": key, "chapter": chapter.name, "params": params, "seconds": round(seconds, 2),
@@ -661,7 +657,7 @@ def _copy_if_changed(src: Path, dst: Path) -> None:
 def _write_if_changed(dst: Path, text: str) -> None:
     if dst.is_file() and dst.read_text(encoding="utf-8") == text:
         return
-    _atomic_write(dst, text)
+    write_text_atomic(dst, text)
 
 
 def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=print) -> Path:
@@ -717,10 +713,10 @@ def sphinx_build(stage: Path, build_dir: Path, *, strict: bool = False, log=prin
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
-    _atomic_write(reports / "sphinx.log", proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    write_text_atomic(reports / "sphinx.log", proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     stderr = _ANSI_RE.sub("", proc.stderr)
     problems = [ln.strip() for ln in stderr.splitlines() if _WARNING_RE.search(ln)]
-    _atomic_write(reports / "sphinx-warnings.txt", "\n".join(problems) + ("\n" if problems else ""))
+    write_text_atomic(reports / "sphinx-warnings.txt", "\n".join(problems) + ("\n" if problems else ""))
     errors = [ln for ln in problems if not re.search(r"\bWARNING:", ln)]
     warnings = [ln for ln in problems if ln not in errors]
     for line in problems:
@@ -772,7 +768,7 @@ def _unexecuted_copy(chapter: Chapter, build_dir: Path) -> Path:
     nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0,
                     jupytext.reads(note, fmt="md:myst").cells[0])
     path = build_dir / "unexecuted" / f"{chapter.name}.ipynb"
-    _atomic_write(path, jupytext.writes(nb, fmt="ipynb"))
+    write_text_atomic(path, jupytext.writes(nb, fmt="ipynb"))
     return path
 
 

@@ -75,7 +75,10 @@ def _count(n: int, singular: str, plural: str) -> str:
 
 
 def _pure_text(n: int) -> str:
-    return "no class has" if n == 0 else ("1 class has" if n == 1 else f"{n} classes have")
+    """How many classes are spectrally pure, as the start of a sentence."""
+    if n == 0:
+        return f"no class has {PURE_SHARE:.0%} or more of its dots in one band"
+    return f"{_count(n, 'class has', 'classes have')} {PURE_SHARE:.0%} or more of {'its' if n == 1 else 'their'} dots in one band"
 
 
 def _band_span(spans: list[int]) -> str:
@@ -118,7 +121,7 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
         2, "Structure classes are not optically pure: each spans several colours.",
         _verdict(not pure and len(big) > 0),
         f"The {_count(len(big), 'class', 'classes')} of at least p dots cover {_band_span(spans)}; "
-        f"{_pure_text(len(pure))} {PURE_SHARE:.0%} or more of {'their' if len(pure) > 1 else 'its'} dots in one band; overall "
+        f"{_pure_text(len(pure))}; overall "
         f"{m['03_structure_classes']['spectral_purity']['overall']:.0%} of the dots lie in their class's commonest band."))
 
     conf = cls["bands"]["confusions_cv"]

@@ -183,19 +183,15 @@ def plot_size_wavelength(frame: pd.DataFrame, hue: str = "shape") -> plt.Figure:
     return fig
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    write_text_atomic(path, text)
-
-
 def write_csv(frame: pd.DataFrame, path: Path | str, **kwargs) -> Path:
     """Write a table to CSV atomically; return the path."""
     path = Path(path)
-    _atomic_write_text(path, frame.to_csv(**kwargs))
+    write_text_atomic(path, frame.to_csv(**kwargs))
     return path
 
 
 def write_json(data: Mapping, path: Path | str) -> Path:
     """Write a mapping as indented JSON atomically; return the path."""
     path = Path(path)
-    _atomic_write_text(path, json.dumps(dict(data), indent=2, sort_keys=True, default=float) + "\n")
+    write_text_atomic(path, json.dumps(dict(data), indent=2, sort_keys=True, default=float) + "\n")
     return path

@@ -97,11 +97,8 @@ def write_metrics(output_dir: Path | str, chapter: str, values: dict, parameters
         "values": _jsonable(values),
     }
     validate_metrics(record, source=chapter)
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{chapter}.json"
-    write_text_atomic(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return path
+    # parents are created by the atomic writer
+    return write_text_atomic(Path(output_dir) / f"{chapter}.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def load_metrics(path: Path | str) -> dict:

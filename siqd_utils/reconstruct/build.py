@@ -27,7 +27,6 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..atomic import write_bytes_atomic
-
 from ..bands import HC_EV_NM
 from ..data import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
 from ..paper import load_paper_results
@@ -135,10 +134,6 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     return frame, structures, calibration, stats
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    write_bytes_atomic(path, data)
-
-
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     out = frame.copy()
     for col, dec in _DECIMALS.items():
@@ -175,7 +170,7 @@ def write_ensemble(out_dir: Path | str, frame: pd.DataFrame, structures: list[At
         "PROVENANCE.md": provenance_markdown(frame, calibration, settings, stats).encode(),
     }
     for name, data in payloads.items():
-        _atomic_write(out / name, data)
+        write_bytes_atomic(out / name, data)
     sums = {name: sha256_of(out / name) for name in DATA_FILES}
-    _atomic_write(out / "SHA256SUMS", "".join(f"{sums[n]}  {n}\n" for n in DATA_FILES).encode())
+    write_bytes_atomic(out / "SHA256SUMS", "".join(f"{sums[n]}  {n}\n" for n in DATA_FILES).encode())
     return sums
