@@ -170,12 +170,12 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
         numeric = numeric.to_numpy(dtype=float)
         if not np.all(np.isfinite(numeric)):
             row = int(np.flatnonzero(~np.isfinite(numeric))[0])
-            raise DataValidationError(f"{_where(source, col.name, row, ids)}: non-finite value {numeric[row]!r}")
+            raise DataValidationError(f"{_where(source, col.name, row, ids)}: non-finite value {float(numeric[row])!r}")
         if col.kind == "int":
             frac = numeric != np.round(numeric)
             if frac.any():
                 row = int(np.flatnonzero(frac)[0])
-                raise DataValidationError(f"{_where(source, col.name, row, ids)}: {numeric[row]!r} is not a whole number of atoms")
+                raise DataValidationError(f"{_where(source, col.name, row, ids)}: {float(numeric[row])!r} is not a whole number of atoms")
             out[col.name] = numeric.astype(np.int64)
         else:
             out[col.name] = numeric
@@ -189,32 +189,32 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
         bad = out[name].to_numpy() <= 0
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(f"{_where(source, name, row, ids)}: size must be positive, got {out[name].iloc[row]!r}")
+            raise DataValidationError(f"{_where(source, name, row, ids)}: size must be positive, got {float(out[name].iloc[row])!r}")
     for name in _NON_NEGATIVE:
         if name in out:
             bad = out[name].to_numpy() < 0
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
-                raise DataValidationError(f"{_where(source, name, row, ids)}: must not be negative, got {out[name].iloc[row]!r}")
+                raise DataValidationError(f"{_where(source, name, row, ids)}: must not be negative, got {float(out[name].iloc[row])!r}")
     for name in FACET_COLUMNS:
         v = out[name].to_numpy()
         bad = (v < 0) | (v > 1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(f"{_where(source, name, row, ids)}: fraction {v[row]!r} outside [0, 1]")
+            raise DataValidationError(f"{_where(source, name, row, ids)}: fraction {float(v[row])!r} outside [0, 1]")
     total = out[list(FACET_COLUMNS)].sum(axis=1).to_numpy()
     bad = np.abs(total - 1.0) > _FRACTION_SUM_TOL
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataValidationError(
-            f"{_where(source, '+'.join(FACET_COLUMNS), row, ids)}: facet fractions sum to {total[row]!r}, not 1 (tolerance {_FRACTION_SUM_TOL})"
+            f"{_where(source, '+'.join(FACET_COLUMNS), row, ids)}: facet fractions sum to {float(total[row])!r}, not 1 (tolerance {_FRACTION_SUM_TOL})"
         )
     lo, hi = _WAVELENGTH_RANGE
     wl = out["wavelength_nm"].to_numpy()
     bad = (wl < lo) | (wl > hi)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(f"{_where(source, 'wavelength_nm', row, ids)}: wavelength {wl[row]!r} nm outside {lo:g}-{hi:g} nm")
+        raise DataValidationError(f"{_where(source, 'wavelength_nm', row, ids)}: wavelength {float(wl[row])!r} nm outside {lo:g}-{hi:g} nm")
     return out[[c for c in COLUMN_NAMES if c in out]]
 
 

@@ -63,11 +63,11 @@ BAD = [
     ("non-numeric", lambda f: f.loc.__setitem__((4, "D"), "big"), "'D', row 6", r"non-numeric value 'big'"),
     ("NaN", lambda f: f.loc.__setitem__((2, "n_coord"), "nan"), "'n_coord', row 4", r"NaN"),
     ("empty", lambda f: f.loc.__setitem__((2, "f100"), ""), "'f100', row 4", r"NaN"),
-    ("zero size", lambda f: f.loc.__setitem__((0, "D"), "0"), "'D', row 2", r"positive"),
+    ("zero size", lambda f: f.loc.__setitem__((0, "D"), "0"), "'D', row 2", r"positive, got 0.0"),
     ("negative atoms", lambda f: f.loc.__setitem__((1, "n_Si"), "-3"), "'n_Si', row 3", r"positive"),
-    ("fraction > 1", lambda f: f.loc.__setitem__((5, "f111"), "1.5"), "'f111', row 7", r"outside \[0, 1\]"),
+    ("fraction > 1", lambda f: f.loc.__setitem__((5, "f111"), "1.5"), "'f111', row 7", r"fraction 1.5 outside \[0, 1\]"),
     ("sum != 1", lambda f: f.loc.__setitem__((3, "f100"), str(float(f.loc[3, "f100"]) + 0.01) if float(f.loc[3, "f100"]) < 0.98 else str(float(f.loc[3, "f100"]) - 0.01)), "row 5", r"sum to"),
-    ("wavelength", lambda f: f.loc.__setitem__((7, "wavelength_nm"), "2500"), "'wavelength_nm', row 9", r"outside 150-2000"),
+    ("wavelength", lambda f: f.loc.__setitem__((7, "wavelength_nm"), "2500"), "'wavelength_nm', row 9", r"wavelength 2500.0 nm outside 150-2000"),
     ("duplicate id", lambda f: f.loc.__setitem__((6, "id"), f.loc[0, "id"]), "'id', row 8", r"duplicate id"),
     ("fractional atoms", lambda f: f.loc.__setitem__((2, "n_H"), "12.5"), "'n_H', row 4", r"whole number"),
 ]
@@ -81,6 +81,7 @@ def test_bad_input_names_file_column_row(user_csv, what, edit, where, message):
     text = str(err.value)
     assert str(user_csv) in text
     assert where in text
+    assert "np." not in text  # values read as numbers, not numpy reprs
 
 
 def test_band_shares_match_source(shipped):
