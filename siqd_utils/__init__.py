@@ -1,18 +1,28 @@
-"""Utilities for the SiQD book.
+"""Utilities for the SiQD book, one module (or subpackage) per step of the study.
 
-Subpackages and modules
------------------------
-reconstruct
-    Builds the reconstructed silicon quantum-dot ensemble from first principles
-    (lattice cuts, passivation, features, tight-binding gaps, Stokes shift).
-data
-    Loads and validates the shipped ensemble (or a user's CSV).
-ils
-    Iterative Label Spreading (clustering with an automatic cluster count).
-bands, preprocessing, models, plots, metrics
-    The study's colour bands, feature pipeline, neural-network searches and figures.
-book
-    The command-line runner that executes the chapters and builds the book.
+Chapter by chapter
+------------------
+01 data
+    :mod:`~siqd_utils.datasets` (the ensemble table, its schema and checksums, the
+    study's reported numbers); :mod:`~siqd_utils.reconstruct` (how the ensemble is
+    built from first principles, and :func:`~siqd_utils.reconstruct.featurize` for
+    anyone's structures).
+02 correlations
+    :mod:`~siqd_utils.preprocessing` (the analysis set: outliers, scaling, the drop rule).
+03 structure classes
+    :mod:`~siqd_utils.ils` (Iterative Label Spreading); :mod:`~siqd_utils.classes`
+    (the structure label sets and their spectral purity).
+04 property classes
+    :mod:`~siqd_utils.bands` (the six colour bands); :mod:`~siqd_utils.classes`.
+05 classification, 06 regression
+    :mod:`~siqd_utils.models` (searches, evaluation, network weights).
+07 conclusions
+    :mod:`~siqd_utils.report` (metrics files, tables, every verdict rule).
+
+Across chapters
+---------------
+:mod:`~siqd_utils.plotting` (one module per figure family), :mod:`~siqd_utils.book`
+(the runner: profiles, parameters, cache), :mod:`~siqd_utils.atomic` (atomic writes).
 """
 
 __version__ = "0.1.0"

@@ -13,11 +13,12 @@ import pytest
 
 from siqd_utils import book
 from siqd_utils.bands import BANDS, band_counts
-from siqd_utils.data import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble, sha256_of
-from siqd_utils.metrics import load_metrics
-from siqd_utils.paper import load_paper_results
+from siqd_utils.datasets import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble, sha256_of
+from siqd_utils.report.metrics import load_metrics
+from siqd_utils.datasets import load_paper_results
 from siqd_utils.preprocessing import select_features
-from siqd_utils.study import classes_for_models, prepare, spectral_purity, structure_classes
+from siqd_utils.preprocessing import prepare
+from siqd_utils.classes import classes_for_models, spectral_purity, structure_classes
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)

@@ -16,9 +16,9 @@ import pytest
 
 from siqd_utils import book
 from siqd_utils.bands import BANDS
-from siqd_utils.data import ENSEMBLE_CSV, sha256_of
-from siqd_utils.metrics import REQUIRED_VALUES, load_metrics
-from siqd_utils.paper import load_paper_results
+from siqd_utils.datasets import ENSEMBLE_CSV, sha256_of
+from siqd_utils.report.metrics import REQUIRED_VALUES, load_metrics
+from siqd_utils.datasets import load_paper_results
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)

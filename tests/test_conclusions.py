@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from siqd_utils.conclusions import evaluate_conclusions
-from siqd_utils.paper import load_paper_results
+from siqd_utils.report.verdicts import evaluate_conclusions
+from siqd_utils.datasets import load_paper_results
 
 
 def _metrics(cluster_cv=0.99, band_cv=0.80, reg_cv=0.99, band_from_reg=0.85, forced=False, purity_share=0.4):

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siqd_utils import data
+from siqd_utils import datasets as data
 from siqd_utils.bands import BANDS, band_counts
-from siqd_utils.data import DataValidationError, load_ensemble
-from siqd_utils.paper import load_paper_results
+from siqd_utils.datasets import DataValidationError, load_ensemble
+from siqd_utils.datasets import load_paper_results
 
 
 @pytest.fixture(scope="module")

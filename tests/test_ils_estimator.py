@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from siqd_utils.ils import SKLEARN_EXPECTED_FAILED_CHECKS, ILSClustering  # noqa: E402
-from siqd_utils.plots import plot_rmin, plot_rmin_clusters  # noqa: E402
+from siqd_utils.plotting.ils import plot_rmin, plot_rmin_clusters  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_plot_rmin(blobs_fit):
     _, _, est = blobs_fit
     fig, ax = plt.subplots()
     out = plot_rmin(est, ax=ax)
-    assert out is ax
+    assert out is fig
     assert ax.get_xlabel() == "labelling step $i$"
     assert "R_" in ax.get_ylabel() and "feature units" in ax.get_ylabel()
     line = ax.get_lines()[0]
@@ -261,15 +261,15 @@ def test_plot_rmin(blobs_fit):
     assert seeds.shape == (est.n_clusters_, 2)
     assert set(seeds[:, 1].tolist()) <= set(est.rmin_.tolist())
     plt.close(fig)
-    ax2 = plot_rmin(est)  # makes its own figure
-    assert ax2.figure is not fig
-    plt.close(ax2.figure)
+    fig2 = plot_rmin(est)  # makes its own figure
+    assert fig2 is not fig
+    plt.close(fig2)
 
 
 def test_plot_rmin_clusters(blobs_fit):
     _, _, est = blobs_fit
     fig, ax = plt.subplots()
-    assert plot_rmin_clusters(est, ax=ax) is ax
+    assert plot_rmin_clusters(est, ax=ax) is fig
     assert ax.get_xlabel() == "labelling step $i$"
     assert "feature units" in ax.get_ylabel()
     assert len(ax.collections) == est.n_clusters_

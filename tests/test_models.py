@@ -1,4 +1,4 @@
-"""Unit tests of siqd_utils.models and siqd_utils.figures_models on small synthetic data."""
+"""Unit tests of siqd_utils.models and siqd_utils.plotting.models on small synthetic data."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from siqd_utils import figures_models as fm
+from siqd_utils.plotting import models as fm
 from siqd_utils import models as m
-from siqd_utils.paper import load_paper_results
+from siqd_utils.datasets import load_paper_results
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siqd_utils.data import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble
-from siqd_utils.paper import load_paper_results
+from siqd_utils.datasets import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble
+from siqd_utils.datasets import load_paper_results
 from siqd_utils.preprocessing import (
     FEATURE_PREFERENCE,
     PREFERENCE_REASONS,
@@ -183,7 +183,7 @@ def test_skewness_signs_and_scale_invariance():
 @needs_data
 def test_drop_rule_on_the_shipped_data_is_stable_and_matches_paper_intent():
     """On our ensemble the rule drops what the chapter reports: n_Si and n_H (for D), n_coord."""
-    from siqd_utils.study import prepare
+    from siqd_utils.preprocessing import prepare
 
     prepared = prepare(load_ensemble())
     sel = prepared.selection

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from siqd_utils.data import DATA_DIR
+from siqd_utils.datasets import DATA_DIR
 from siqd_utils.reconstruct.build import DATA_FILES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""The shared analysis steps (siqd_utils.study): analysis set, clusters, spectral purity."""
+"""The shared analysis steps (siqd_utils.classes): analysis set, clusters, spectral purity."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ import pytest
 
 from siqd_utils import ils
 from siqd_utils.bands import BANDS, assign_bands, band_counts
-from siqd_utils.data import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble
-from siqd_utils.study import (
-    WAVELENGTH_WINDOW_NM,
-    Prepared,
-    cluster_count_sweep,
-    neighbour_overlap,
-    prepare,
-    spectral_purity,
-    structure_classes,
-)
+from siqd_utils.datasets import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble
+from siqd_utils.preprocessing import WAVELENGTH_WINDOW_NM, Prepared, prepare
+from siqd_utils.classes import cluster_count_sweep, neighbour_overlap, spectral_purity, structure_classes
 
 needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file(), reason="the shipped ensemble is absent")
 needs_ils = pytest.mark.skipif(not hasattr(ils, "ILSClustering"), reason="siqd_utils.ils.ILSClustering not there yet")

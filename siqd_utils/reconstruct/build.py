@@ -28,8 +28,8 @@ from tqdm.auto import tqdm
 
 from ..atomic import write_bytes_atomic
 from ..bands import HC_EV_NM
-from ..data import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
-from ..paper import load_paper_results
+from ..datasets import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
+from ..datasets import load_paper_results
 from .calibration import Calibration, fit_calibration
 from .cuts import enumerate_cuts
 from .features import equivalent_sphere_diameter, featurize

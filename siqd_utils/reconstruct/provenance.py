@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..bands import BANDS, HC_EV_NM, band_counts
-from ..paper import load_paper_results
+from ..datasets import load_paper_results
 from .calibration import source_shares
 from .lattice import A_SI, D_SI_H
 

@@ -94,7 +94,7 @@ def _band_span(spans: list[int]) -> str:
 def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     """The study's five conclusions, each tested on the chapters' metrics ``m``.
 
-    ``paper`` is :func:`siqd_utils.paper.load_paper_results` (quoted beside ours).
+    ``paper`` is :func:`siqd_utils.datasets.load_paper_results` (quoted beside ours).
     """
     pc, pb, pr = paper["classification"]["clusters"], paper["classification"]["bands"], paper["regression"]
     cls = m["05_classification"]

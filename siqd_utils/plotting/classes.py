@@ -1,11 +1,7 @@
-"""Figures and comparison tables of the chapters on features, clusters and bands.
+"""Figures of features, wavelengths and bands by class (chapters 03 and 04).
 
-Used by ``notebooks/02_correlations.md``, ``03_structure_classes.md`` and
-``04_property_classes.md``.  Each plotting function returns the
-:class:`matplotlib.figure.Figure` it drew on and never shows or saves it; every
-axis carries its quantity and unit.  The colour bands are always drawn in their
-own colours (:data:`siqd_utils.bands.BANDS`); the clusters get a qualitative
-palette (:func:`cluster_palette`) that avoids suggesting a colour of light.
+Class labels may be ILS clusters, bands or any other label set; the wavelength
+figures shade the study's colour bands in their own colours.
 """
 
 from __future__ import annotations
@@ -16,158 +12,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 
-from .bands import BANDS, assign_bands
-from .figures_data import label
-from .preprocessing import FeatureSelection
+from ..bands import BANDS, assign_bands
+from . import cluster_palette, figure_and_axes, label
 
-__all__ = [
-    "band_palette",
-    "beside_paper",
-    "cluster_palette",
-    "plot_band_histogram",
-    "plot_correlation",
-    "plot_features_by_class",
-    "plot_skewness",
-    "plot_wavelength_by_cluster",
-]
-
-#: Short feature names for tick labels (the axis titles use :func:`siqd_utils.figures_data.label`).
-SHORT: dict[str, str] = {
-    "n_Si": "$N_\\mathrm{Si}$",
-    "n_H": "$N_\\mathrm{H}$",
-    "D": "$D$",
-    "n_coord": "$n_\\mathrm{coord}$",
-    "f100": "$f_{100}$",
-    "f110": "$f_{110}$",
-    "f111": "$f_{111}$",
-    "f113": "$f_{113}$",
-    "HSi_ratio": "H:Si",
-}
-
-
-def _short(name: str) -> str:
-    return SHORT.get(name, name)
-
-
-def band_palette() -> dict[int, str]:
-    """Band number -> the band's own display colour."""
-    return {b.number: b.colour for b in BANDS}
-
-
-def cluster_palette(labels) -> dict:
-    """Cluster label -> a colour of the qualitative ``Dark2`` palette (sorted labels)."""
-    keys = sorted(pd.unique(np.asarray(labels)).tolist())
-    colours = sns.color_palette("Dark2", n_colors=max(len(keys), 1))
-    return {k: colours[i % len(colours)] for i, k in enumerate(keys)}
-
-
-def beside_paper(ours: Mapping, paper: Mapping, *, key_name: str = "class",
-                 ours_name: str = "this book", paper_name: str = "paper") -> pd.DataFrame:
-    """Two count columns side by side, with shares (%) and a total row.
-
-    Parameters
-    ----------
-    ours, paper : mapping
-        Counts by class (same keys; a key missing on one side shows as 0).
-    key_name : str
-        Name of the first column.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns: ``key_name``, ``ours_name``, ``ours_name (%)``, ``paper_name``,
-        ``paper_name (%)``; the last row is the total.
-    """
-    keys = list(dict.fromkeys([*ours.keys(), *paper.keys()]))
-    a = np.array([int(ours.get(k, 0)) for k in keys])
-    b = np.array([int(paper.get(k, 0)) for k in keys])
-    table = pd.DataFrame({
-        key_name: [str(k) for k in keys] + ["total"],
-        ours_name: np.r_[a, a.sum()],
-        f"{ours_name} (%)": np.r_[100 * a / max(a.sum(), 1), 100.0],
-        paper_name: np.r_[b, b.sum()],
-        f"{paper_name} (%)": np.r_[100 * b / max(b.sum(), 1), 100.0],
-    })
-    return table
-
-
-# ----------------------------------------------------------------------------- chapter 02
-
-
-def plot_correlation(selection: FeatureSelection, *, ax=None, annotate: bool = True):
-    """Heat map of the correlation matrix; pairs above the threshold are framed.
-
-    Parameters
-    ----------
-    selection : FeatureSelection
-        From :func:`siqd_utils.preprocessing.select_features`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure otherwise.
-    annotate : bool, default=True
-        Write r in each cell.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    corr = selection.correlation
-    names = list(corr.columns)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.2, 6.0))
-    else:
-        fig = ax.figure
-    mask = np.triu(np.ones_like(corr, dtype=bool), k=1)
-    sns.heatmap(corr, mask=mask, vmin=-1, vmax=1, cmap="RdBu_r", annot=annotate, fmt=".2f",
-                annot_kws={"size": 8}, square=True, linewidths=0.5, ax=ax,
-                cbar_kws={"label": f"{selection.method.capitalize()} correlation r (dimensionless)", "shrink": 0.8})
-    ticks = [_short(n) + (" ✕" if n in selection.dropped else "") for n in names]
-    ax.set_xticklabels(ticks, rotation=45, ha="right")
-    ax.set_yticklabels(ticks, rotation=0)
-    for i, a in enumerate(names):
-        for j, b in enumerate(names[:i]):
-            if abs(corr.iloc[i, j]) > selection.threshold:
-                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2.2))
-    ax.set_title(f"framed: |r| > {selection.threshold:g};  ✕: dropped feature", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def plot_skewness(raw: pd.Series, *, ax=None, limit: float = 1.0):
-    """Skewness of each feature as a bar chart (the ESI's skew map).
-
-    Parameters
-    ----------
-    raw : pandas.Series
-        Skewness by feature (:func:`siqd_utils.preprocessing.skewness`).
-    ax : matplotlib.axes.Axes, optional
-    limit : float, default=1.0
-        Dashed guides at +-limit (a common rule of thumb for "highly skewed").
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    else:
-        fig = ax.figure
-    colours = ["#b2182b" if v > 0 else "#2166ac" for v in raw.to_numpy()]
-    ax.bar([_short(n) for n in raw.index], raw.to_numpy(), color=colours)
-    for v in (-limit, limit):
-        ax.axhline(v, ls="--", lw=0.8, color="grey")
-    ax.axhline(0, lw=0.8, color="black")
-    ax.set_ylabel("sample skewness (dimensionless)")
-    ax.set_xlabel("feature")
-    for i, v in enumerate(raw.to_numpy()):
-        ax.annotate(f"{v:.2f}", (i, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8,
-                    xytext=(0, 2 if v >= 0 else -2), textcoords="offset points")
-    fig.tight_layout()
-    return fig
-
-
-# ----------------------------------------------------------------------------- chapters 03 and 04
+__all__ = ["plot_band_histogram", "plot_features_by_class", "plot_wavelength_by_cluster"]
 
 
 def plot_features_by_class(frame: pd.DataFrame, features: Sequence[str], classes, *,
@@ -256,10 +106,7 @@ def plot_band_histogram(wavelength_nm, *, bin_width: float = 5.0, ax=None, exten
         raise ValueError(f"bin_width = {bin_width!r}: must be positive (nm)")
     wl = np.asarray(wavelength_nm, dtype=float)
     idx = assign_bands(wl)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(9.0, 3.8))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (9.0, 3.8))
     handles = []
     for band in BANDS:
         edges = np.r_[np.arange(band.lo, band.hi, bin_width), band.hi]
@@ -347,3 +194,4 @@ def plot_wavelength_by_cluster(wavelength_nm, clusters, *, palette: Mapping | No
     bx.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0), loc="upper left")
     fig.tight_layout()
     return fig
+

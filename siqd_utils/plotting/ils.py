@@ -1,28 +1,18 @@
-"""Figures of the SiQD book.
+"""Figures of Iterative Label Spreading (chapter 03).
 
-Iterative Label Spreading
--------------------------
 :func:`plot_rmin`
     The first-pass ``R_min`` curve with the chosen seeds (paper Fig. 2a).
 :func:`plot_rmin_clusters`
     The final ``R_min`` curve coloured by cluster (paper Fig. 2b).
-
-Every function draws on the given Matplotlib Axes (or a new one) and returns it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import figure_and_axes
+
 __all__ = ["plot_rmin", "plot_rmin_clusters"]
-
-
-def _axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7.0, 3.5))
-    return ax
 
 
 def _check_ils(est, attrs):
@@ -62,13 +52,13 @@ def plot_rmin(est, ax=None, *, smoothed=True):
 
     Returns
     -------
-    matplotlib.axes.Axes
-        The Axes drawn on.
+    matplotlib.figure.Figure
+        The figure drawn on.
     """
-    from siqd_utils.ils import smooth_rmin
+    from ..ils import smooth_rmin
 
     _check_ils(est, ("rmin_", "order_", "seeds_", "peaks_"))
-    ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, (9.0, 3.8))
     r = np.asarray(est.rmin_)
     steps = np.arange(1, r.size + 1)
     ax.plot(steps, r, color="0.35", lw=0.8, label=r"$R_\mathrm{min}$")
@@ -95,7 +85,7 @@ def plot_rmin(est, ax=None, *, smoothed=True):
     ax.set_title(f"ILS first pass: {est.n_clusters_} region(s)")
     ax.set_xlim(0, r.size + 1)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    return ax
+    return fig
 
 
 def plot_rmin_clusters(est, ax=None):
@@ -114,11 +104,11 @@ def plot_rmin_clusters(est, ax=None):
 
     Returns
     -------
-    matplotlib.axes.Axes
-        The Axes drawn on.
+    matplotlib.figure.Figure
+        The figure drawn on.
     """
     _check_ils(est, ("rmin_final_", "order_final_", "labels_"))
-    ax = _axes(ax)
+    fig, ax = figure_and_axes(ax, (9.0, 3.8))
     r = np.asarray(est.rmin_final_)
     steps = np.arange(1, r.size + 1)
     lab = np.asarray(est.labels_)[np.asarray(est.order_final_)]
@@ -137,4 +127,4 @@ def plot_rmin_clusters(est, ax=None):
     ax.set_title(f"ILS final pass: {k} cluster(s)")
     ax.set_xlim(0, r.size + 1)
     ax.legend(loc="upper left", fontsize=8, frameon=False, markerscale=2)
-    return ax
+    return fig

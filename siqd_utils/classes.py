@@ -1,171 +1,45 @@
-"""The study's shared steps, done once here and reused by every chapter.
+"""Label sets: the structure classes and the colour classes the chapters compare.
 
-Every analysis chapter starts from the same set of dots and the same features:
-
-:func:`prepare`
-    Keeps the dots emitting within the six colour bands (400-750 nm), scales
-    the structural features (:func:`siqd_utils.preprocessing.make_scaler`),
-    drops the redundant ones (:func:`siqd_utils.preprocessing.select_features`)
-    and assigns each dot its band.
 :func:`structure_classes`
     Clusters the prepared features with Iterative Label Spreading.
+:func:`classes_for_models`
+    The structure classes the supervised chapters learn.
+:func:`cluster_count_sweep`
+    The number of ILS clusters over a range of ``p``.
 :func:`spectral_purity`
-    How much of each cluster falls into a single colour band.
+    How much of each class falls into a single colour band.
+:func:`neighbour_overlap`
+    How far neighbouring colour bands share the range of one feature.
 
 Examples
 --------
->>> from siqd_utils.data import load_ensemble
->>> prepared = prepare(load_ensemble())                  # doctest: +SKIP
+>>> from siqd_utils.datasets import load_ensemble
+>>> from siqd_utils.preprocessing import prepare
+>>> prepared = prepare(load_ensemble())                     # doctest: +SKIP
 >>> ils = structure_classes(prepared, min_cluster_size=15)  # doctest: +SKIP
 >>> spectral_purity(ils.labels_, prepared.bands).overall    # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .bands import BANDS, assign_bands
-from .data import FEATURE_COLUMNS
-from .preprocessing import FEATURE_PREFERENCE, FeatureSelection, scale_features, select_features
+from .bands import BANDS
+from .preprocessing import Prepared
 
 __all__ = [
-    "WAVELENGTH_WINDOW_NM",
     "StructureClasses",
     "classes_for_models",
     "max_regions",
-    "Prepared",
     "cluster_count_sweep",
     "neighbour_overlap",
     "SpectralPurity",
-    "prepare",
     "spectral_purity",
     "structure_classes",
 ]
-
-#: The study's analysis window (nm): from the first band's lower edge to the last band's upper edge.
-WAVELENGTH_WINDOW_NM: tuple[float, float] = (BANDS[0].lo, BANDS[-1].hi)
-
-_BAND_NAMES = {b.number: b.name for b in BANDS}
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The analysis set, as returned by :func:`prepare`.
-
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        The rows with ``400 <= wavelength_nm <= 750`` in their original order
-        and with their original index; every column of the input.
-    n_outliers : int
-        Rows removed: ``n_below + n_above``.
-    n_below, n_above : int
-        Rows removed below 400 nm and above 750 nm.
-    X : pandas.DataFrame
-        The retained features of ``frame``, scaled (robust, then [0, 1]);
-        same index as ``frame``.
-    selection : FeatureSelection
-        The feature selection (retained, dropped, correlation matrix).
-    bands : numpy.ndarray of int
-        Band number 1..6 of each row of ``frame``.
-    scaled_all : pandas.DataFrame
-        Every candidate feature of ``frame``, scaled (for plots of the
-        dropped ones).
-    """
-
-    frame: pd.DataFrame
-    n_outliers: int
-    n_below: int
-    n_above: int
-    X: pd.DataFrame
-    selection: FeatureSelection
-    bands: np.ndarray
-    scaled_all: pd.DataFrame = field(repr=False)
-
-    @property
-    def n(self) -> int:
-        """Number of dots in the analysis set."""
-        return len(self.frame)
-
-    @property
-    def band_names(self) -> np.ndarray:
-        """Band name of each row (``"violet"`` ... ``"red"``)."""
-        return np.array([_BAND_NAMES[b] for b in self.bands])
-
-
-def prepare(
-    frame: pd.DataFrame,
-    threshold: float = 0.9,
-    *,
-    features: Sequence[str] = FEATURE_COLUMNS,
-    preference: Sequence[str] = FEATURE_PREFERENCE,
-) -> Prepared:
-    """Form the study's analysis set from an ensemble table.
-
-    Steps, in the study's order: (1) keep the dots whose peak wavelength lies in
-    the bands, ``400 <= wavelength_nm <= 750``; (2) scale every candidate
-    feature of those dots (robust scaling, then [0, 1], fitted on them);
-    (3) drop the features correlated above ``threshold`` with a more
-    accessible one; (4) assign each dot its colour band.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The ensemble (:func:`siqd_utils.data.load_ensemble`); needs
-        ``wavelength_nm`` and the feature columns.
-    threshold : float, default=0.9
-        Correlation threshold of the feature selection.
-    features : sequence of str, default=FEATURE_COLUMNS
-        Candidate features.
-    preference : sequence of str, default=FEATURE_PREFERENCE
-        Order of preference for the selection.
-
-    Returns
-    -------
-    Prepared
-        The kept rows, the outlier counts, the scaled retained features, the
-        selection and the bands.
-
-    Raises
-    ------
-    KeyError
-        If ``wavelength_nm`` or a feature column is missing.
-    ValueError
-        If fewer than 2 dots lie in the window, or as
-        :func:`~siqd_utils.preprocessing.select_features`.
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
-    if "wavelength_nm" not in frame.columns:
-        raise KeyError(f"frame lacks the column 'wavelength_nm'; it has {list(frame.columns)}")
-    wl = frame["wavelength_nm"].to_numpy(dtype=float)
-    if not np.all(np.isfinite(wl)):
-        raise ValueError("frame['wavelength_nm'] holds NaN or infinite values")
-    lo, hi = WAVELENGTH_WINDOW_NM
-    below, above = wl < lo, wl > hi
-    kept = frame.loc[~(below | above)]
-    if len(kept) < 2:
-        raise ValueError(
-            f"only {len(kept)} of {len(frame)} dots emit within {lo:g}-{hi:g} nm; at least 2 are needed"
-        )
-    selection = select_features(kept, features, threshold=threshold, preference=preference)
-    scaled_all = scale_features(kept, list(features))
-    X = scaled_all[list(selection.retained)].copy()
-    bands = assign_bands(kept["wavelength_nm"].to_numpy(dtype=float))
-    return Prepared(
-        frame=kept,
-        n_outliers=int(below.sum() + above.sum()),
-        n_below=int(below.sum()),
-        n_above=int(above.sum()),
-        X=X,
-        selection=selection,
-        bands=bands,
-        scaled_all=scaled_all,
-    )
 
 
 def structure_classes(prepared: Prepared, min_cluster_size: int = 15, **ils_params):

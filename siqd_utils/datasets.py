@@ -1,21 +1,32 @@
-"""Load and validate the SiQD ensemble.
+"""The book's data: the ensemble table, its schema and checksums, and the study's numbers.
 
-The book ships one table, ``data/siqd_ensemble.csv``: one row per hydrogen-passivated
-silicon quantum dot with its structural features and emission.  :func:`load_ensemble`
-reads it (or a user's table with the same columns), checks the shipped file against
-``data/SHA256SUMS`` and validates every column.  Nothing is coerced or dropped: the
-first problem found raises :class:`DataValidationError` naming the file, the column
-and the row.
+The ensemble
+    The book ships one table, ``data/siqd_ensemble.csv``: one row per hydrogen-passivated
+    silicon quantum dot with its structural features and emission.  :func:`load_ensemble`
+    reads it (or a user's table with the same columns), checks the shipped file against
+    ``data/SHA256SUMS`` and validates every column against :data:`COLUMNS`.  Nothing is
+    coerced or dropped: the first problem found raises :class:`DataValidationError`
+    naming the file, the column and the row.
+The study's numbers
+    :func:`load_paper_results` reads ``siqd_utils/paper_results.yml``, where every
+    number Parker & Barnard (2021) report is typed once; :data:`STUDY` holds the data
+    set's headline facts from it.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
+
+from .bands import BANDS
 
 __all__ = [
     "COLUMNS",
@@ -24,7 +35,10 @@ __all__ = [
     "ENSEMBLE_CSV",
     "FACET_COLUMNS",
     "FEATURE_COLUMNS",
+    "STUDY",
+    "facet_families",
     "load_ensemble",
+    "load_paper_results",
     "sha256_of",
     "validate_ensemble",
 ]
@@ -260,3 +274,38 @@ def load_ensemble(path: Path | str | None = None, *, verify_checksum: bool = Tru
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataValidationError(f"{csv}: cannot be read as CSV ({exc})") from exc
     return validate_ensemble(raw, source=str(csv))
+
+
+def facet_families(frame: pd.DataFrame, tol: float = 1e-9) -> pd.Series:
+    """Number of facet families ({100}, {110}, {111}, {113}) present on each dot."""
+    return (frame[list(FACET_COLUMNS)] > tol).sum(axis=1).rename("facet_families")
+
+
+# ------------------------------------------------------------------ the study's numbers
+
+
+@lru_cache(maxsize=1)
+def _paper_results() -> dict:
+    text = resources.files("siqd_utils").joinpath("paper_results.yml").read_text()
+    return yaml.safe_load(text)
+
+
+def load_paper_results() -> dict:
+    """The numbers Parker & Barnard (2021) report, as a nested dict (a fresh copy each call)."""
+    return copy.deepcopy(_paper_results())
+
+
+def _study_facts() -> dict[str, float]:
+    ds = load_paper_results()["dataset"]
+    return {
+        "n_structures": ds["n_structures"],
+        "D_min_nm": ds["diameter_nm"][0],
+        "D_max_nm": ds["diameter_nm"][1],
+        "max_facet_families": ds["max_facet_families"],
+        "wavelength_cut_nm": BANDS[0].lo,
+        "n_after_cut": ds["n_after_outlier_removal"],
+    }
+
+
+#: The CSIRO data set's headline facts, from ``paper_results.yml`` (typed once there).
+STUDY: dict[str, float] = _study_facts()

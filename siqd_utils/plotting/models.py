@@ -1,8 +1,7 @@
-"""Figures of the classification and regression chapters.
+"""Figures of the classification and regression chapters (05 and 06).
 
-Each function draws one figure from results computed elsewhere
-(:mod:`siqd_utils.models`) and returns the :class:`matplotlib.figure.Figure`; none
-reads or writes files.  Every axis names its quantity and unit.
+Confusion matrices, learning curves, parity plots and network weights, drawn from
+results computed in :mod:`siqd_utils.models`.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, r2_score
+
+from . import figure_and_axes
 
 __all__ = [
     "plot_confusion_matrices",
@@ -56,10 +57,7 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, labels: Sequence[Any], names
     totals = counts.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(totals > 0, counts / np.where(totals == 0, 1, totals), np.nan)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.6, 4.0))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (4.6, 4.0))
     image = ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(labels)):
         for j in range(len(labels)):

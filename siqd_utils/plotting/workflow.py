@@ -5,6 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from . import figure_and_axes
+
 __all__ = ["WORKFLOW_NODES", "WORKFLOW_EDGES", "plot_workflow"]
 
 #: Nodes: key -> (label, x, y, kind). Coordinates are in axis units (0-1); kind picks the colour.
@@ -40,9 +42,8 @@ _LEGEND = {"data": "data (this book's reconstruction)", "prep": "preprocessing",
 
 
 def plot_workflow(ax=None, width: float = 0.21, height: float = 0.11):
-    """Draw the workflow as boxes and arrows; return the Axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(13, 7.0))
+    """Draw the workflow as boxes and arrows; return the figure."""
+    fig, ax = figure_and_axes(ax, (13, 7.0))
     for key, (label, x, y, kind) in WORKFLOW_NODES.items():
         box = FancyBboxPatch((x - width / 2, y - height / 2), width, height, boxstyle="round,pad=0.01",
                              facecolor=_COLOURS[kind], edgecolor="0.3", linewidth=1.0)
@@ -61,4 +62,4 @@ def plot_workflow(ax=None, width: float = 0.21, height: float = 0.11):
     ax.set_xlim(-0.02, 1.24)
     ax.set_ylim(-0.05, 0.98)
     ax.set_axis_off()
-    return ax
+    return fig

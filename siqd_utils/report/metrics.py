@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import write_text_atomic
+from ..atomic import write_text_atomic
 
 __all__ = ["REQUIRED_VALUES", "SCHEMA_VERSION", "MetricsError", "load_metrics", "metrics_dir", "validate_metrics", "write_metrics"]
 

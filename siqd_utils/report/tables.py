@@ -1,0 +1,116 @@
+"""Tables the chapters show and export, and the atomic writers for them.
+
+Every function returns a :class:`pandas.DataFrame` built from data or results computed
+elsewhere; none reads files.  :func:`write_csv` and :func:`write_json` write exports
+atomically (:mod:`siqd_utils.atomic`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import write_text_atomic
+from ..datasets import COLUMNS, STUDY, facet_families
+
+__all__ = ["beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+
+_UNITS = {c.name: c.unit for c in COLUMNS}
+
+
+def shape_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count the dots per shape name, grouped by how many facet families the shape has.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``facet families``, ``shape``, ``dots``, ``share (%)``, ``D range (nm)``;
+        sorted by number of families, then by count (descending).
+    """
+    fam = facet_families(frame)
+    grouped = frame.assign(_fam=fam).groupby(["_fam", "shape"], sort=False)
+    table = grouped.agg(dots=("id", "size"), D_min=("D", "min"), D_max=("D", "max")).reset_index()
+    table["share (%)"] = 100.0 * table["dots"] / len(frame)
+    table["D range (nm)"] = [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(table["D_min"], table["D_max"])]
+    table = table.rename(columns={"_fam": "facet families"})
+    table = table.sort_values(["facet families", "dots", "shape"], ascending=[True, False, True])
+    return table[["facet families", "shape", "dots", "share (%)", "D range (nm)"]].reset_index(drop=True)
+
+
+def summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count, mean, spread and range of every numeric column, with its unit."""
+    numeric = frame.select_dtypes("number")
+    stats = numeric.describe().T
+    stats.insert(0, "unit", [_UNITS.get(c, "") or "–" for c in stats.index])
+    stats["count"] = stats["count"].astype(int)
+    return stats.rename(columns={"50%": "median"})
+
+
+def comparison_with_study(frame: pd.DataFrame) -> pd.DataFrame:
+    """Side-by-side headline numbers: the study's CSIRO data set and this ensemble."""
+    cut = STUDY["wavelength_cut_nm"]
+    fam = facet_families(frame)
+    rows = [
+        ("structures", STUDY["n_structures"], len(frame)),
+        ("smallest average diameter (nm)", STUDY["D_min_nm"], round(float(frame["D"].min()), 2)),
+        ("largest average diameter (nm)", STUDY["D_max_nm"], round(float(frame["D"].max()), 2)),
+        ("most facet families on one dot", STUDY["max_facet_families"], int(fam.max())),
+        (f"structures emitting at ≥ {cut:g} nm", STUDY["n_after_cut"], int((frame["wavelength_nm"] >= cut).sum())),
+    ]
+    def fmt(value) -> str:
+        return f"{value:.2f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:g}"
+
+    table = pd.DataFrame(
+        [(q, fmt(a), fmt(b)) for q, a, b in rows],
+        columns=["quantity", "CSIRO set (Parker & Barnard 2021)", "this book's ensemble"],
+    )
+    return table.set_index("quantity")
+
+
+def beside_paper(ours: Mapping, paper: Mapping, *, key_name: str = "class",
+                 ours_name: str = "this book", paper_name: str = "paper") -> pd.DataFrame:
+    """Two count columns side by side, with shares (%) and a total row.
+
+    Parameters
+    ----------
+    ours, paper : mapping
+        Counts by class (same keys; a key missing on one side shows as 0).
+    key_name : str
+        Name of the first column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``key_name``, ``ours_name``, ``ours_name (%)``, ``paper_name``,
+        ``paper_name (%)``; the last row is the total.
+    """
+    keys = list(dict.fromkeys([*ours.keys(), *paper.keys()]))
+    a = np.array([int(ours.get(k, 0)) for k in keys])
+    b = np.array([int(paper.get(k, 0)) for k in keys])
+    table = pd.DataFrame({
+        key_name: [str(k) for k in keys] + ["total"],
+        ours_name: np.r_[a, a.sum()],
+        f"{ours_name} (%)": np.r_[100 * a / max(a.sum(), 1), 100.0],
+        paper_name: np.r_[b, b.sum()],
+        f"{paper_name} (%)": np.r_[100 * b / max(b.sum(), 1), 100.0],
+    })
+    return table
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, **kwargs) -> Path:
+    """Write a table to CSV atomically; return the path."""
+    path = Path(path)
+    write_text_atomic(path, frame.to_csv(**kwargs))
+    return path
+
+
+def write_json(data: Mapping, path: Path | str) -> Path:
+    """Write a mapping as indented JSON atomically; return the path."""
+    path = Path(path)
+    write_text_atomic(path, json.dumps(dict(data), indent=2, sort_keys=True, default=float) + "\n")
+    return path
+
