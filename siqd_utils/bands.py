@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["BANDS", "Band", "assign_bands", "band_counts", "band_edges_nm", "HC_EV_NM"]
+__all__ = ["BANDS", "Band", "assign_bands", "band_counts", "band_edges_nm", "compare_band_sizes", "edge_gaps", "HC_EV_NM"]
 
 #: hc in eV nm (CODATA 2018), for converting energy and wavelength.
 HC_EV_NM = 1239.84193
@@ -69,3 +69,45 @@ def band_counts(wavelength_nm) -> pd.Series:
     names = ["below"] + [b.name for b in BANDS] + ["above"]
     counts = np.bincount(idx, minlength=len(names))
     return pd.Series(counts, index=names, name="count")
+
+
+def edge_gaps(wavelength_nm) -> pd.DataFrame:
+    """For each inner band edge, how far apart the nearest dots on either side of it are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``band edge (nm)`` and ``gap (nm)``: the distance from the longest wavelength
+        below the edge to the shortest at or above it (NaN if one side is empty).
+    """
+    wl = np.sort(np.asarray(wavelength_nm, dtype=float))
+    rows = []
+    for b in BANDS[1:]:
+        below, above = wl[wl < b.lo], wl[wl >= b.lo]
+        rows.append((b.lo, float(above.min() - below.max()) if len(below) and len(above) else np.nan))
+    return pd.DataFrame(rows, columns=["band edge (nm)", "gap (nm)"])
+
+
+def compare_band_sizes(ours: dict, theirs: dict) -> dict:
+    """How two sets of band counts compare (keys: band names).
+
+    Returns
+    -------
+    dict
+        ``smallest``, ``largest`` (band names, ours), ``imbalance`` (largest / smallest
+        count, ours) and ``paper_imbalance``, ``moved`` (bands whose rank by size
+        differs between the two), ``max_share_difference_pct`` (largest difference of a
+        band's share, in percentage points).
+    """
+    a = np.array([int(ours[b.name]) for b in BANDS])
+    c = np.array([int(theirs[b.name]) for b in BANDS])
+    rank_a = pd.Series(a).rank(ascending=False, method="min").to_numpy()
+    rank_c = pd.Series(c).rank(ascending=False, method="min").to_numpy()
+    return {
+        "smallest": BANDS[int(a.argmin())].name,
+        "largest": BANDS[int(a.argmax())].name,
+        "imbalance": float(a.max() / max(a.min(), 1)),
+        "paper_imbalance": float(c.max() / max(c.min(), 1)),
+        "moved": [b.name for b, x, y in zip(BANDS, rank_a, rank_c) if x != y],
+        "max_share_difference_pct": float(np.abs(100 * a / a.sum() - 100 * c / c.sum()).max()),
+    }

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,17 @@ from .bands import BANDS
 from .preprocessing import Prepared
 
 __all__ = [
+    "CHANCE_DRAWS",
+    "ChancePurity",
+    "LabelSet",
+    "N_CLASSES",
+    "band_classes",
+    "chance_purity",
+    "dominant_facet_classes",
+    "ils_classes",
+    "kmeans_classes",
+    "label_sets",
+    "six_region_p",
     "StructureClasses",
     "classes_for_models",
     "max_regions",
@@ -176,6 +187,219 @@ def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> 
         rows.append({"p": int(p), "share_pct": 100.0 * p / prepared.n, "n_clusters": int(est.n_clusters_),
                      "sizes": ", ".join(str(x) for x in sizes)})
     return pd.DataFrame(rows, columns=["p", "share_pct", "n_clusters", "sizes"])
+
+
+#: Number of classes of every structure label set that is set against the six colour bands.
+N_CLASSES = len(BANDS)
+#: Draws of random partitions behind :func:`chance_purity`.
+CHANCE_DRAWS = 200
+
+
+def _sizes(labels) -> dict[int, int]:
+    values, counts = np.unique(np.asarray(labels), return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts)}
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """One way of sorting the analysis set into classes, and how it was made.
+
+    Classes are numbered ``1 .. k`` as the study numbers its bands and clusters.
+
+    Attributes
+    ----------
+    key : str
+        Short identifier used in metrics and file names (``"bands"``, ``"ils"``,
+        ``"facet"``, ``"kmeans"``).
+    title : str
+        Name shown to readers.
+    labels : numpy.ndarray of int
+        Class of each row of the analysis set.
+    names : dict
+        Display name of each class.
+    role : {"property", "structure", "reference"}
+        Colour classes, structure classes, or a reference clustering.
+    how : str
+        One sentence on how the labels were obtained.
+    """
+
+    key: str
+    title: str
+    labels: np.ndarray
+    names: dict
+    role: str
+    how: str
+
+    @property
+    def sizes(self) -> dict[int, int]:
+        """Number of dots in each class."""
+        return _sizes(self.labels)
+
+    @property
+    def k(self) -> int:
+        """Number of classes."""
+        return len(self.sizes)
+
+    @property
+    def majority_baseline(self) -> float:
+        """Accuracy of always predicting the largest class."""
+        return max(self.sizes.values()) / len(self.labels)
+
+    def summary(self) -> dict:
+        """JSON-able description (for the chapters' metrics)."""
+        return {"key": self.key, "title": self.title, "role": self.role, "how": self.how, "k": self.k,
+                "sizes": {str(c): n for c, n in self.sizes.items()},
+                "names": {str(c): n for c, n in self.names.items()},
+                "majority_baseline": self.majority_baseline}
+
+
+def _renumber(labels, order_key) -> np.ndarray:
+    """Classes renumbered 1..k by increasing ``order_key[class]`` (ties by old label)."""
+    labels = np.asarray(labels)
+    old = sorted(np.unique(labels).tolist(), key=lambda c: (order_key[c], c))
+    mapping = {c: i + 1 for i, c in enumerate(old)}
+    return np.array([mapping[c] for c in labels.tolist()], dtype=np.int64)
+
+
+def band_classes(prepared: Prepared) -> LabelSet:
+    """The study's property classes: the six colour bands (1 violet ... 6 red)."""
+    return LabelSet("bands", "colour bands", np.asarray(prepared.bands, dtype=np.int64),
+                    {b.number: b.name for b in BANDS}, "property",
+                    "the band of each dot's peak emission wavelength (400-750 nm in six bands)")
+
+
+def six_region_p(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
+                 peak_rule: str = "study") -> int:
+    """The largest ``p <= min_cluster_size`` at which ILS can cut ``n_classes`` regions.
+
+    Raises
+    ------
+    ValueError
+        If no ``p`` from ``min_cluster_size`` down to 2 allows it.
+    """
+    for p in range(int(min_cluster_size), 1, -1):
+        try:
+            structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
+        except ValueError:
+            continue
+        return p
+    raise ValueError(f"ILS cannot cut the R_min curve of {prepared.n} dots into {n_classes} regions "
+                     f"at any p from {min_cluster_size} down to 2")
+
+
+def ils_classes(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
+                peak_rule: str = "study") -> tuple[LabelSet, object]:
+    """The study's structure classes: ILS asked for ``n_classes`` clusters.
+
+    At ``p = min_cluster_size`` if the ``R_min`` curve allows ``n_classes``
+    regions there, otherwise at the largest smaller ``p`` that does
+    (:func:`six_region_p`); the ``how`` sentence states which.  Classes keep
+    ILS's order (the order of their seeds along the first pass), numbered from 1.
+
+    Returns
+    -------
+    label_set : LabelSet
+    estimator : siqd_utils.ils.ILSClustering
+        The fitted clusterer (for its ``R_min`` curves).
+    """
+    p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule)
+    est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
+    labels = np.asarray(est.labels_, dtype=np.int64)
+    labels = labels - labels.min() + 1
+    where = f"p = {p}" if p == min_cluster_size else f"p = {p}, the largest p up to {min_cluster_size} that allows {n_classes} regions"
+    how = f"ILS ({peak_rule} peak rule) asked for {n_classes} clusters at {where}"
+    return (LabelSet("ils", f"ILS structure classes (k = {n_classes})", labels,
+                     {c: f"cluster {c}" for c in range(1, n_classes + 1)}, "structure", how), est)
+
+
+def dominant_facet_classes(prepared: Prepared) -> LabelSet:
+    """Interpretable structure classes: the facet family with the largest area fraction.
+
+    At most four classes ({100}, {110}, {111}, {113}, in that order, numbered from
+    1 among those present); ties go to the family listed first.
+    """
+    from .datasets import FACET_COLUMNS
+
+    fractions = prepared.frame[list(FACET_COLUMNS)].to_numpy(dtype=float)
+    family = np.argmax(fractions, axis=1)  # first maximum: ties to the lower Miller family
+    present = sorted(set(family.tolist()))
+    labels = np.array([present.index(f) + 1 for f in family.tolist()], dtype=np.int64)
+    names = {i + 1: "{" + FACET_COLUMNS[f][1:] + "}" for i, f in enumerate(present)}
+    return LabelSet("facet", "dominant facet family", labels, names, "structure",
+                    f"the facet family with the largest area fraction ({len(present)} families occur)")
+
+
+def kmeans_classes(prepared: Prepared, n_classes: int = N_CLASSES, random_state: int = 42) -> LabelSet:
+    """A reference partition: k-means with ``k = n_classes`` on the scaled retained features.
+
+    Classes are numbered by increasing mean diameter of their dots.
+    """
+    from sklearn.cluster import KMeans
+
+    X = prepared.X.to_numpy(dtype=float)
+    raw = KMeans(n_clusters=n_classes, n_init=10, random_state=random_state).fit_predict(X)
+    mean_d = pd.Series(prepared.frame["D"].to_numpy(dtype=float)).groupby(raw).mean().to_dict()
+    labels = _renumber(raw, mean_d)
+    return LabelSet("kmeans", f"k-means (k = {n_classes})", labels,
+                    {c: f"k-means {c}" for c in range(1, n_classes + 1)}, "reference",
+                    f"k-means with k = {n_classes} (10 starts, seed {random_state}) on the scaled retained "
+                    "features; classes numbered by mean diameter")
+
+
+def label_sets(prepared: Prepared, *, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
+               peak_rule: str = "study", random_state: int = 42) -> dict[str, LabelSet]:
+    """Every label set the supervised chapters compare, keyed by :attr:`LabelSet.key`.
+
+    The colour bands, the ILS structure classes (:func:`ils_classes`), the
+    dominant-facet classes and k-means with ``k = n_classes``.
+    """
+    ils, _ = ils_classes(prepared, n_classes, min_cluster_size, peak_rule)
+    sets = [band_classes(prepared), ils, dominant_facet_classes(prepared), kmeans_classes(prepared, n_classes, random_state)]
+    return {s.key: s for s in sets}
+
+
+@dataclass(frozen=True)
+class ChancePurity:
+    """Spectral purity of random partitions with given class sizes (:func:`chance_purity`)."""
+
+    mean: float
+    sd: float
+    n_draws: int
+    draws: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean, "sd": self.sd, "n_draws": self.n_draws}
+
+
+def chance_purity(labels, band_labels, n_draws: int = CHANCE_DRAWS, random_state: int = 0) -> ChancePurity:
+    """Overall spectral purity that random partitions of the same sizes reach.
+
+    The classes keep their sizes and the dots are dealt to them at random
+    (a seeded permutation per draw); the purity of each draw is computed as
+    :func:`spectral_purity` does.  A label set whose purity lies within a few
+    standard deviations of this mean sorts the dots by colour no better than chance.
+
+    Raises
+    ------
+    ValueError
+        If ``n_draws`` < 1 or the arrays differ in length.
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ValueError(f"n_draws = {n_draws!r}: must be a positive integer")
+    c = np.asarray(labels)
+    b = np.asarray(band_labels)
+    if c.shape != b.shape or c.ndim != 1:
+        raise ValueError(f"labels has shape {c.shape} but band_labels has shape {b.shape}; both must be (n,)")
+    _, ci = np.unique(c, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    rng = np.random.default_rng(random_state)
+    draws = np.empty(int(n_draws))
+    k, m = ci.max() + 1, bi.max() + 1
+    for t in range(int(n_draws)):
+        table = np.zeros((k, m), dtype=np.int64)
+        np.add.at(table, (ci, rng.permutation(bi)), 1)
+        draws[t] = table.max(axis=1).sum() / c.size
+    return ChancePurity(float(draws.mean()), float(draws.std(ddof=1)) if n_draws > 1 else 0.0, int(n_draws), draws)
 
 
 @dataclass(frozen=True)

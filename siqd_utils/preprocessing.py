@@ -403,6 +403,10 @@ class Prepared:
         """Band name of each row (``"violet"`` ... ``"red"``)."""
         return np.array([_BAND_NAMES[b] for b in self.bands])
 
+    def outliers(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` (the table :func:`prepare` was given) outside the window, by wavelength."""
+        return frame.loc[~frame.index.isin(self.frame.index)].sort_values("wavelength_nm")
+
 
 def prepare(
     frame: pd.DataFrame,

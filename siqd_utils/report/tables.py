@@ -17,7 +17,7 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
 
@@ -114,3 +114,28 @@ def write_json(data: Mapping, path: Path | str) -> Path:
     write_text_atomic(path, json.dumps(dict(data), indent=2, sort_keys=True, default=float) + "\n")
     return path
 
+
+
+def band_table() -> pd.DataFrame:
+    """The six colour bands: number, colour, edges and width (nm)."""
+    from ..bands import BANDS
+
+    return pd.DataFrame([{"band": b.number, "colour": b.name, "from (nm)": b.lo, "to (nm)": b.hi,
+                          "width (nm)": b.hi - b.lo} for b in BANDS])
+
+
+def quartiles_by_class(frame: pd.DataFrame, columns, classes, order=None) -> pd.DataFrame:
+    """Median and quartiles of each column per class, as text ``"median [q1, q3]"``.
+
+    ``classes`` labels each row of ``frame``; ``order`` lists the classes in display
+    order (default: sorted); classes without rows are left out.
+    """
+    def fmt(x):
+        q1, q2, q3 = np.percentile(x, [25, 50, 75])
+        return f"{q2:.3g} [{q1:.3g}, {q3:.3g}]"
+
+    classes = np.asarray(classes)
+    table = frame[list(columns)].groupby(classes, sort=True).agg(fmt)
+    if order is not None:
+        table = table.reindex([c for c in order if c in set(classes.tolist())])
+    return table

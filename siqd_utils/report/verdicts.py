@@ -65,6 +65,13 @@ def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> 
     return out
 
 
+def band_order(moved: list[str]) -> str:
+    """How the order of the bands by size compares with the study's (``moved``: bands that change rank)."""
+    if not moved:
+        return "the same as in the study"
+    return f"the study's except for {_count(len(moved), 'band', 'bands')} that swap places ({', '.join(moved)})"
+
+
 def _verdict(ok: bool, partly: bool = False) -> str:
     return "holds" if ok else ("holds in part" if partly else "does not hold")
 
