@@ -40,6 +40,11 @@ from .bands import BANDS, assign_bands
 from .datasets import FEATURE_COLUMNS
 
 __all__ = [
+    "STRONG_SKEW",
+    "compare_with_paper",
+    "coordination_identity",
+    "scaling_summary",
+    "strongly_skewed",
     "WAVELENGTH_WINDOW_NM",
     "Prepared",
     "prepare",
@@ -477,3 +482,54 @@ def prepare(
         bands=bands,
         scaled_all=scaled_all,
     )
+
+
+# ------------------------------------------------------------ what chapter 02 reports
+
+#: |skewness| above this counts as strongly skewed (a common rule of thumb).
+STRONG_SKEW = 1.0
+
+
+def scaling_summary(prepared: Prepared) -> tuple[pd.DataFrame, float]:
+    """Range and median of every feature before and after scaling, and how far the
+    two-step scaling is from plain min-max scaling (largest absolute difference)."""
+    features = list(prepared.scaled_all.columns)
+    raw = prepared.frame[features]
+    scaled = prepared.scaled_all
+    table = pd.DataFrame({
+        "raw min": raw.min(), "raw median": raw.median(), "raw max": raw.max(),
+        "scaled min": scaled.min(), "scaled median": scaled.median(), "scaled max": scaled.max(),
+    })
+    plain = (raw - raw.min()) / (raw.max() - raw.min())
+    return table, float((scaled - plain).abs().to_numpy().max())
+
+
+def coordination_identity(frame: pd.DataFrame, selection: FeatureSelection) -> dict[str, float]:
+    """How exactly ``n_coord = 4 - HSi_ratio`` holds (bond counting in an H-passivated cluster).
+
+    Returns ``max_abs_deviation`` and ``r`` (their correlation in ``selection``).
+    """
+    gap = (frame["n_coord"] - (4.0 - frame["HSi_ratio"])).abs().max()
+    return {"max_abs_deviation": float(gap), "r": float(selection.correlation.loc["n_coord", "HSi_ratio"])}
+
+
+def compare_with_paper(selection: FeatureSelection, paper_features: dict) -> tuple[pd.DataFrame, bool]:
+    """Feature by feature: dropped or kept by the study and here; and whether the two agree.
+
+    ``paper_features`` is the ``features`` entry of :func:`siqd_utils.datasets.load_paper_results`.
+    """
+    feats = list(selection.features)
+    table = pd.DataFrame({
+        "feature": feats,
+        "paper": ["dropped" if f in paper_features["dropped"] else "kept" for f in feats],
+        "this book": ["dropped for " + selection.dropped[f][0] if f in selection.dropped else "kept" for f in feats],
+        "|r| with partner": [selection.dropped[f][1] if f in selection.dropped else np.nan for f in feats],
+    })
+    same = set(selection.dropped) == set(paper_features["dropped"]) and \
+        set(selection.retained) == set(paper_features["retained"])
+    return table, bool(same)
+
+
+def strongly_skewed(skew: pd.Series) -> pd.Series:
+    """The features with ``|skewness| > STRONG_SKEW``, most skewed first."""
+    return skew[skew.abs() > STRONG_SKEW].sort_values(key=abs, ascending=False)

@@ -65,6 +65,18 @@ def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> 
     return out
 
 
+def feature_drop(matches: bool) -> str:
+    """Whether the study's drop rule result is reproduced (chapter 02)."""
+    return ("holds: the same features are dropped and the same six are kept" if matches else
+            "holds only in part: the dropped sets differ (see the table)")
+
+
+def named_values(values, fmt: str = "{:+.2f}") -> str:
+    """``"a (+1.20), b (-1.05)"`` for a Series or mapping, or ``"none"``."""
+    items = list(values.items())
+    return ", ".join(f"{k} ({fmt.format(v)})" for k, v in items) or "none"
+
+
 def band_order(moved: list[str]) -> str:
     """How the order of the bands by size compares with the study's (``moved``: bands that change rank)."""
     if not moved:
