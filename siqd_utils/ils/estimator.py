@@ -208,7 +208,7 @@ class ILSClustering(ClusterMixin, BaseEstimator):
     Check such results with :func:`~siqd_utils.ils.noise_reference`.
     Limitations of the significance rule: a
     thin bridge of points between two clusters, with edges a few times longer
-    than inside them, scores below the threshold (about 2.3 for a 12-point
+    than inside them, scores below the threshold (2.3-2.7 for a 12-point
     bridge at ``p = 15``); ``n_clusters`` then still cuts at the bridge.
 
     Scikit-learn compatibility: the estimator passes
