@@ -12,6 +12,11 @@ Part 2 - ``spread_labels`` on n = 10,000, 100,000 and 1,000,000 points in 5-D,
 each in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is
 its own.  ``--max-n`` skips the larger sizes.
 
+Part 3 - the peak rules on first-pass curves of n points (p = 5 % of n and
+p = 15): ``scipy.signal.find_peaks_cwt`` against the linear-time equivalent
+the study rule uses beyond ``SCIPY_CWT_MAX_LENGTH`` points (same peaks,
+checked), and the significance rule.  Medians of ``--repeats`` runs.
+
 Usage::
 
     python benchmarks/ils_bench.py [--repeats 3] [--max-n 1000000] [--skip-reference]
@@ -34,7 +39,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from siqd_utils.ils import spread_labels  # noqa: E402
+from siqd_utils.ils import significance_scores, smooth_rmin, spread_labels  # noqa: E402
+from siqd_utils.ils.peaks import SCIPY_CWT_MAX_LENGTH, _cwt_peaks  # noqa: E402
 
 
 def blobs(n, d=5, seed=0):
@@ -164,6 +170,27 @@ def main():
               f"{r['rss_before_kib'] / 1024:15.0f}")
     print("\nTargets: n = 100,000 in < 30 s within 1 GiB.  'RSS before' is the process "
           "(interpreter, libraries, data) before the call.")
+
+    # ---- part 3 ---------------------------------------------------------
+    from scipy.signal import find_peaks_cwt
+
+    print(f"\n## Part 3: peak rules on first-pass curves (5-D blobs), median of {args.repeats} runs; "
+          f"the study rule calls SciPy up to {SCIPY_CWT_MAX_LENGTH:,} points\n")
+    print(f"{'n':>8s} {'p':>6s} {'find_peaks_cwt s':>17s} {'linear-time s':>14s} {'ratio':>7s} "
+          f"{'significance s':>15s}")
+    for n in (231, 1_000, 5_000, 20_000, 50_000):
+        if n > args.max_n:
+            continue
+        lab = np.zeros(n, dtype=np.int64)
+        lab[0] = 1
+        rmin = spread_labels(blobs(n), lab).rmin
+        for p in sorted({max(2, round(0.05 * n)), 15}):
+            sm = smooth_rmin(rmin, p)
+            t_sp, _, a = timed(lambda: find_peaks_cwt(sm, widths=[p]), args.repeats)
+            t_lin, _, b = timed(lambda: _cwt_peaks(sm, p), args.repeats)
+            assert np.array_equal(np.sort(a), b), "linear-time CWT peaks differ from SciPy's"
+            t_sig, _, _ = timed(lambda: significance_scores(rmin, p), args.repeats)
+            print(f"{n:>8,d} {p:>6d} {t_sp:17.4f} {t_lin:14.4f} {t_sp / t_lin:6.0f}x {t_sig:15.4f}")
 
 
 if __name__ == "__main__":

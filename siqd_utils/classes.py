@@ -17,7 +17,7 @@ Examples
 >>> from siqd_utils.preprocessing import prepare
 >>> prepared = prepare(load_ensemble())                     # doctest: +SKIP
 >>> ils = structure_classes(prepared, min_cluster_size=15)  # doctest: +SKIP
->>> spectral_purity(ils.labels_, prepared.bands).overall    # doctest: +SKIP
+>>> spectral_purity(ils.labels_ + 1, prepared.bands).overall    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def structure_classes(prepared: Prepared, min_cluster_size: int = 15, **ils_para
     Returns
     -------
     siqd_utils.ils.ILSClustering
-        The fitted clusterer: ``labels_`` (1..k, one per row of
+        The fitted clusterer: ``labels_`` (0..k-1, shown as clusters 1..k; one per row of
         ``prepared.frame``), ``n_clusters_``, ``rmin_``, ``order_``, ``seeds_``,
         ``rmin_final_``.
 
@@ -103,7 +103,10 @@ def max_regions(prepared: Prepared, min_cluster_size: int = 15) -> int:
 
 @dataclass(frozen=True)
 class StructureClasses:
-    """Structure-class labels for the supervised chapters, and how they were obtained."""
+    """Structure-class labels for the supervised chapters, and how they were obtained.
+
+    ``labels`` are the book's cluster numbers, 1..k (the estimator's ``labels_`` plus one).
+    """
 
     estimator: object
     labels: np.ndarray
@@ -134,15 +137,15 @@ def classes_for_models(prepared: Prepared, min_cluster_size: int = 15, n_cluster
     if n_clusters is not None:
         est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=int(n_clusters))
         how = f"forced to {n_clusters} clusters by the n_clusters parameter (ILS alone finds {k_auto})"
-        return StructureClasses(est, est.labels_, k_auto, int(est.n_clusters_), True, how)
+        return StructureClasses(est, est.labels_ + 1, k_auto, int(est.n_clusters_), True, how)
     if k_auto >= 2:
-        return StructureClasses(automatic, automatic.labels_, k_auto, k_auto, False, f"found by ILS at p = {min_cluster_size}")
+        return StructureClasses(automatic, automatic.labels_ + 1, k_auto, k_auto, False, f"found by ILS at p = {min_cluster_size}")
     k_max = max_regions(prepared, min_cluster_size)
     # Take the largest forced split whose classes all hold at least p dots: the
     # second pass can leave a region smaller than the first pass's stretch.
     for k in range(k_max, 1, -1):
         est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=k)
-        if np.bincount(est.labels_)[1:].min() >= min_cluster_size:
+        if np.bincount(est.labels_).min() >= min_cluster_size:
             break
     else:
         raise ValueError(f"min_cluster_size = {min_cluster_size}: the R_min curve cannot be split even by force "
@@ -151,7 +154,7 @@ def classes_for_models(prepared: Prepared, min_cluster_size: int = 15, n_cluster
     how = (f"ILS finds one cluster at p = {min_cluster_size}; forced to {k_max} classes, the largest split of "
            f"its R_min curve whose classes all hold at least {min_cluster_size} dots (segments of a continuum, "
            "not discovered groups)")
-    return StructureClasses(est, est.labels_, k_auto, k_max, True, how)
+    return StructureClasses(est, est.labels_ + 1, k_auto, k_max, True, how)
 
 
 def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> pd.DataFrame:
@@ -183,7 +186,7 @@ def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> 
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 2 <= p <= prepared.n / 2:
             raise ValueError(f"min_cluster_sizes: {p!r} is not an integer from 2 to {prepared.n // 2}")
         est = structure_classes(prepared, min_cluster_size=int(p), **ils_params)
-        sizes = sorted(np.bincount(est.labels_)[1:].tolist(), reverse=True)
+        sizes = sorted(np.bincount(est.labels_).tolist(), reverse=True)
         rows.append({"p": int(p), "share_pct": 100.0 * p / prepared.n, "n_clusters": int(est.n_clusters_),
                      "sizes": ", ".join(str(x) for x in sizes)})
     return pd.DataFrame(rows, columns=["p", "share_pct", "n_clusters", "sizes"])

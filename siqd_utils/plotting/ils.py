@@ -115,12 +115,12 @@ def plot_rmin_clusters(est, ax=None):
     k = int(est.n_clusters_)
     colours = _cluster_colours(k)
     ax.plot(steps, r, color="0.8", lw=0.6, zorder=1)
-    sizes = np.bincount(np.asarray(est.labels_), minlength=k + 1)
-    for c in range(1, k + 1):
-        sel = lab == c
+    sizes = np.bincount(np.asarray(est.labels_), minlength=k)
+    for c in range(1, k + 1):  # readers see clusters 1..k; labels_ are 0..k-1
+        sel = lab == c - 1
         ax.scatter(
             steps[sel], r[sel], s=9, color=colours[c - 1], zorder=2,
-            label=f"cluster {c} ({sizes[c]})",
+            label=f"cluster {c} ({sizes[c - 1]})",
         )
     ax.set_xlabel("labelling step $i$")
     ax.set_ylabel(r"$R_\mathrm{min}$ (feature units)")
