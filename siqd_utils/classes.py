@@ -32,6 +32,7 @@ from .preprocessing import Prepared
 
 __all__ = [
     "CHANCE_DRAWS",
+    "MIN_CLASS_SIZE",
     "ChancePurity",
     "LabelSet",
     "N_CLASSES",
@@ -42,6 +43,7 @@ __all__ = [
     "kmeans_classes",
     "label_sets",
     "six_region_p",
+    "label_set_table",
     "StructureClasses",
     "classes_for_models",
     "max_regions",
@@ -196,6 +198,8 @@ def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> 
 N_CLASSES = len(BANDS)
 #: Draws of random partitions behind :func:`chance_purity`.
 CHANCE_DRAWS = 200
+#: Smallest class a supervised label set may have: stratified 10-fold cross-validation needs 10.
+MIN_CLASS_SIZE = 10
 
 
 def _sizes(labels) -> dict[int, int]:
@@ -224,6 +228,8 @@ class LabelSet:
         Colour classes, structure classes, or a reference clustering.
     how : str
         One sentence on how the labels were obtained.
+    estimator : object or None
+        The fitted clusterer behind the labels, if any (e.g. the ILS estimator, for its curves).
     """
 
     key: str
@@ -232,6 +238,7 @@ class LabelSet:
     names: dict
     role: str
     how: str
+    estimator: object = field(default=None, repr=False, compare=False)
 
     @property
     def sizes(self) -> dict[int, int]:
@@ -272,8 +279,11 @@ def band_classes(prepared: Prepared) -> LabelSet:
 
 
 def six_region_p(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-                 peak_rule: str = "study") -> int:
-    """The largest ``p <= min_cluster_size`` at which ILS can cut ``n_classes`` regions.
+                 peak_rule: str = "significance", min_class_size: int = MIN_CLASS_SIZE) -> int:
+    """The largest ``p <= min_cluster_size`` at which ILS gives ``n_classes`` usable classes.
+
+    Usable: ILS can cut its ``R_min`` curve into ``n_classes`` regions at that ``p``
+    and every class of the second pass holds at least ``min_class_size`` dots.
 
     Raises
     ------
@@ -282,37 +292,40 @@ def six_region_p(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_siz
     """
     for p in range(int(min_cluster_size), 1, -1):
         try:
-            structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
+            est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
         except ValueError:
             continue
-        return p
-    raise ValueError(f"ILS cannot cut the R_min curve of {prepared.n} dots into {n_classes} regions "
-                     f"at any p from {min_cluster_size} down to 2")
+        if min(_sizes(est.labels_).values()) >= min_class_size:
+            return p
+    raise ValueError(f"ILS ({peak_rule} rule) cannot sort the {prepared.n} dots into {n_classes} classes of at "
+                     f"least {min_class_size} dots at any p from {min_cluster_size} down to 2")
 
 
 def ils_classes(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-                peak_rule: str = "study") -> tuple[LabelSet, object]:
+                peak_rule: str = "significance", min_class_size: int = MIN_CLASS_SIZE) -> LabelSet:
     """The study's structure classes: ILS asked for ``n_classes`` clusters.
 
-    At ``p = min_cluster_size`` if the ``R_min`` curve allows ``n_classes``
-    regions there, otherwise at the largest smaller ``p`` that does
-    (:func:`six_region_p`); the ``how`` sentence states which.  Classes keep
-    ILS's order (the order of their seeds along the first pass), numbered from 1.
+    At ``p = min_cluster_size`` if that gives ``n_classes`` classes of at least
+    ``min_class_size`` dots, otherwise at the largest smaller ``p`` that does
+    (:func:`six_region_p`); the ``how`` sentence states which.  With ``n_clusters``
+    given, ILS cuts its first-pass curve at the ``n_clusters - 1`` best-scoring
+    peaks whether or not they pass the significance threshold.  Classes keep ILS's
+    order (the order of their seeds along the first pass), numbered from 1.
 
     Returns
     -------
-    label_set : LabelSet
-    estimator : siqd_utils.ils.ILSClustering
-        The fitted clusterer (for its ``R_min`` curves).
+    LabelSet
+        With the fitted :class:`~siqd_utils.ils.ILSClustering` as ``estimator``.
     """
-    p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule)
+    p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule, min_class_size)
     est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
-    labels = np.asarray(est.labels_, dtype=np.int64)
-    labels = labels - labels.min() + 1
-    where = f"p = {p}" if p == min_cluster_size else f"p = {p}, the largest p up to {min_cluster_size} that allows {n_classes} regions"
+    labels = np.asarray(est.labels_, dtype=np.int64) + 1
+    where = (f"p = {p}" if p == min_cluster_size else
+             f"p = {p}, the largest p up to {min_cluster_size} giving {n_classes} classes of at least "
+             f"{min_class_size} dots")
     how = f"ILS ({peak_rule} peak rule) asked for {n_classes} clusters at {where}"
-    return (LabelSet("ils", f"ILS structure classes (k = {n_classes})", labels,
-                     {c: f"cluster {c}" for c in range(1, n_classes + 1)}, "structure", how), est)
+    return LabelSet("ils", f"ILS structure classes (k = {n_classes})", labels,
+                    {c: f"cluster {c}" for c in range(1, n_classes + 1)}, "structure", how, est)
 
 
 def dominant_facet_classes(prepared: Prepared) -> LabelSet:
@@ -350,13 +363,13 @@ def kmeans_classes(prepared: Prepared, n_classes: int = N_CLASSES, random_state:
 
 
 def label_sets(prepared: Prepared, *, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-               peak_rule: str = "study", random_state: int = 42) -> dict[str, LabelSet]:
+               peak_rule: str = "significance", random_state: int = 42) -> dict[str, LabelSet]:
     """Every label set the supervised chapters compare, keyed by :attr:`LabelSet.key`.
 
     The colour bands, the ILS structure classes (:func:`ils_classes`), the
     dominant-facet classes and k-means with ``k = n_classes``.
     """
-    ils, _ = ils_classes(prepared, n_classes, min_cluster_size, peak_rule)
+    ils = ils_classes(prepared, n_classes, min_cluster_size, peak_rule)
     sets = [band_classes(prepared), ils, dominant_facet_classes(prepared), kmeans_classes(prepared, n_classes, random_state)]
     return {s.key: s for s in sets}
 
@@ -551,3 +564,32 @@ def neighbour_overlap(values, band_labels) -> pd.DataFrame:
                      "overlap_hi": hi if lo <= hi else np.nan,
                      "share": share})
     return pd.DataFrame(rows, columns=["bands", "overlap_lo", "overlap_hi", "share"])
+
+
+def label_set_table(sets: dict, band_labels, n_draws: int = CHANCE_DRAWS, random_state: int = 0) -> pd.DataFrame:
+    """Every label set's sizes, majority baseline and spectral purity beside its chance level.
+
+    Parameters
+    ----------
+    sets : dict of LabelSet
+        As returned by :func:`label_sets`.
+    band_labels : array-like of int
+        Band of each dot (the purity is measured against the bands).
+    n_draws, random_state : int
+        Random partitions behind :func:`chance_purity` (seeded, the same for every set).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set (index: key): ``label set``, ``role``, ``k``, ``sizes`` (text,
+        class 1 first), ``majority baseline``, ``purity``, ``chance mean``, ``chance sd``.
+    """
+    rows = {}
+    for key, ls in sets.items():
+        chance = chance_purity(ls.labels, band_labels, n_draws=n_draws, random_state=random_state)
+        rows[key] = {"label set": ls.title, "role": ls.role, "k": ls.k,
+                     "sizes": ", ".join(str(n) for n in ls.sizes.values()),
+                     "majority baseline": ls.majority_baseline,
+                     "purity": spectral_purity(ls.labels, band_labels).overall,
+                     "chance mean": chance.mean, "chance sd": chance.sd}
+    return pd.DataFrame.from_dict(rows, orient="index")

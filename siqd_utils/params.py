@@ -121,6 +121,7 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     "correlation_threshold": _open_unit_interval,
     "min_cluster_size": _int_at_least(2, "must be an integer of at least 2 (ILS smoothing width p, smallest cluster)"),
     "n_clusters": _optional_n_clusters,
+    "noise_draws": _int_at_least(1, "must be a positive integer (structureless draws per noise reference)"),
     "bin_width_nm": _int_at_least(1, "must be a positive integer (histogram bin width in nm)"),
     # neural networks (chapters 05-06)
     "eval_cv_folds": _int_at_least(2, "must be an integer of at least 2 (folds of the reported k-fold cross-validation)"),

@@ -26,7 +26,7 @@ Modules, bottom to top:
     :class:`ILSClustering`, the scikit-learn clusterer.
 :mod:`~siqd_utils.ils.noise`
     What a rule finds on structureless data matched to yours
-    (:func:`noise_reference`), and both rules side by side
+    (:func:`noise_reference`), the spanning-tree gap test (:func:`mst_gap_reference`), and both rules side by side
     (:func:`compare_peak_rules`).
 :mod:`~siqd_utils.ils.calibration`
     The seeded trials behind the calibration tables.
@@ -36,7 +36,7 @@ nothing else from :mod:`siqd_utils`.
 """
 
 from .estimator import SKLEARN_EXPECTED_FAILED_CHECKS, ILSClustering
-from .noise import compare_peak_rules, noise_reference, noise_summary
+from .noise import compare_peak_rules, gap_statistics, mst_gap_reference, noise_reference, noise_summary
 from .peaks import (
     DEFAULT_SIGNIFICANCE,
     PEAK_RULES,
@@ -65,6 +65,8 @@ __all__ = [
     "segment_minima",
     "ILSClustering",
     "SKLEARN_EXPECTED_FAILED_CHECKS",
+    "gap_statistics",
+    "mst_gap_reference",
     "noise_reference",
     "noise_summary",
     "compare_peak_rules",

@@ -21,9 +21,11 @@ import pandas as pd
 from .distances import check_points
 from .estimator import ILSClustering
 from .peaks import DEFAULT_SIGNIFICANCE, PEAK_RULES
+from .spreading import mst_edge_lengths
 
 __all__ = ["REFERENCE_KINDS", "reference_sample", "noise_reference", "noise_summary",
-           "noise_distribution", "PeakRuleComparison", "compare_peak_rules"]
+           "noise_distribution", "PeakRuleComparison", "compare_peak_rules", "GapReference",
+           "gap_statistics", "mst_gap_reference"]
 
 #: Structureless references matched to a data set.
 REFERENCE_KINDS = ("uniform", "gaussian")
@@ -259,3 +261,74 @@ def compare_peak_rules(X, min_cluster_sizes=(15,), *, peak_rules=PEAK_RULES,
     noise_df = pd.concat(noise, ignore_index=True) if noise else pd.DataFrame(
         columns=["kind", "draw", "n_clusters", "cluster_sizes", "top_score", "peak_rule", "min_cluster_size"])
     return PeakRuleComparison(table=pd.DataFrame(rows), estimators=estimators, noise=noise_df)
+
+
+def gap_statistics(edges) -> dict[str, float]:
+    """Two scale-free measures of a gap in sorted minimum-spanning-tree edge lengths.
+
+    ``largest_jump``: the largest ratio of consecutive edges in the upper half of
+    the sorted lengths (well-separated clusters make the few bridging edges jump
+    above all others); ``top_over_median``: the longest edge over the median edge.
+    """
+    e = np.sort(np.asarray(edges, dtype=float))
+    upper = e[e.size // 2:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = upper[1:] / upper[:-1]
+    ratios = ratios[np.isfinite(ratios)]
+    return {"largest_jump": float(ratios.max()) if ratios.size else 1.0,
+            "top_over_median": float(e[-1] / np.median(e)) if np.median(e) > 0 else float("inf")}
+
+
+@dataclass(frozen=True)
+class GapReference:
+    """The data's minimum-spanning-tree gap statistics beside matched noise (:func:`mst_gap_reference`).
+
+    Attributes
+    ----------
+    edges : ndarray
+        The data's sorted edge lengths.
+    noise_edges : dict
+        Per reference kind, an array (n_draws, n_samples - 1) of sorted edge lengths.
+    table : pandas.DataFrame
+        One row per statistic (``largest_jump``, ``top_over_median``): the data's
+        value and, per kind, the noise maximum and the share of draws reaching the
+        data's value.
+    """
+
+    edges: np.ndarray = field(repr=False)
+    noise_edges: dict = field(repr=False)
+    table: pd.DataFrame
+
+    @property
+    def exceeds_noise(self) -> bool:
+        """True when some statistic of the data is above every draw of every kind."""
+        shares = self.table[[c for c in self.table.columns if c.endswith("_share_at_least")]]
+        return bool((shares.max(axis=1) == 0).any())
+
+
+def mst_gap_reference(X, n_draws: int = 100, random_state: int = 0) -> GapReference:
+    """Is there any density gap? The data's sorted spanning-tree edges against matched noise.
+
+    The same seeded structureless references as :func:`noise_reference`
+    (uniform over the bounding box, Gaussian with the data's covariance).
+    """
+    X = check_points(X)
+    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ValueError(f"n_draws = {n_draws!r}: must be a positive integer")
+    edges = mst_edge_lengths(X)
+    observed = gap_statistics(edges)
+    rng = np.random.default_rng(random_state)
+    noise_edges, stats = {}, {}
+    for kind in REFERENCE_KINDS:
+        arrays = [mst_edge_lengths(reference_sample(X, kind, rng)) for _ in range(int(n_draws))]
+        noise_edges[kind] = np.array(arrays)
+        stats[kind] = [gap_statistics(a) for a in arrays]
+    rows = []
+    for name, value in observed.items():
+        row = {"statistic": name, "data": value}
+        for kind in REFERENCE_KINDS:
+            vals = np.array([s[name] for s in stats[kind]])
+            row[f"{kind}_max"] = float(vals.max())
+            row[f"{kind}_share_at_least"] = float((vals >= value).mean())
+        rows.append(row)
+    return GapReference(edges=edges, noise_edges=noise_edges, table=pd.DataFrame(rows))

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import figure_and_axes
 
-__all__ = ["plot_rmin", "plot_rmin_clusters"]
+__all__ = ["plot_mst_edges", "plot_rmin", "plot_rmin_clusters"]
 
 
 def _check_ils(est, attrs):
@@ -82,7 +82,8 @@ def plot_rmin(est, ax=None, *, smoothed=True):
         )
     ax.set_xlabel("labelling step $i$")
     ax.set_ylabel(r"$R_\mathrm{min}$ (feature units)")
-    ax.set_title(f"ILS first pass: {est.n_clusters_} region(s)")
+    rule = getattr(est, "peak_rule", "significance")
+    ax.set_title(f"ILS first pass, {rule} rule (p = {est.min_cluster_size}): {est.n_clusters_} region(s)")
     ax.set_xlim(0, r.size + 1)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     return fig
@@ -127,4 +128,35 @@ def plot_rmin_clusters(est, ax=None):
     ax.set_title(f"ILS final pass: {k} cluster(s)")
     ax.set_xlim(0, r.size + 1)
     ax.legend(loc="upper left", fontsize=8, frameon=False, markerscale=2)
+    return fig
+
+
+def plot_mst_edges(gap, ax=None):
+    """Sorted minimum-spanning-tree edge lengths of the data beside matched noise.
+
+    Parameters
+    ----------
+    gap : siqd_utils.ils.GapReference
+        Output of :func:`~siqd_utils.ils.mst_gap_reference`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+    """
+    fig, ax = figure_and_axes(ax, (8.0, 3.8))
+    edges = np.asarray(gap.edges)
+    rank = np.arange(1, edges.size + 1)
+    for (kind, arr), colour in zip(gap.noise_edges.items(), ("C0", "C2")):
+        lo, mid, hi = np.percentile(arr, [5, 50, 95], axis=0)
+        ax.fill_between(rank, lo, hi, color=colour, alpha=0.2, lw=0)
+        ax.plot(rank, mid, color=colour, lw=1.2, label=f"{kind} noise: median, 5-95 %")
+    ax.plot(rank, edges, color="k", lw=1.6, label="data")
+    ax.set_yscale("log")
+    ax.set_xlabel("edge rank (shortest first)")
+    ax.set_ylabel("edge length (feature units)")
+    ax.set_title("Minimum spanning tree: sorted edge lengths")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
     return fig

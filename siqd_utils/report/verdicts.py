@@ -25,6 +25,10 @@ __all__ = ["CHAPTERS_USED", "NEAR_PERFECT", "PURE_SHARE", "Conclusion", "evaluat
 
 NEAR_PERFECT = 0.95
 PURE_SHARE = 0.90
+#: A cluster count (or gap) exceeds noise when fewer than this share of matched noise draws reach it.
+NOISE_SHARE = 0.05
+#: A purity (or score) is above chance when it exceeds the chance mean by more than this many sd.
+CHANCE_SD = 3.0
 #: The chapters whose metrics the conclusions read.
 CHAPTERS_USED = ("02_correlations", "03_structure_classes", "04_property_classes", "05_classification", "06_regression")
 
@@ -63,6 +67,70 @@ def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> 
                              f"not on this chapter's data ({data_sha256[:12]}...); re-run the chapters with the same data_path")
         out[chapter] = record["values"]
     return out
+
+
+def beyond_noise(share_at_least: float) -> bool:
+    """True when fewer than :data:`NOISE_SHARE` of the matched noise draws reach the data's value."""
+    return float(share_at_least) < NOISE_SHARE
+
+
+def cluster_count(rule: str, p: int, k: int, shares: dict[str, float]) -> str:
+    """One rule's cluster count beside what matched noise gives (``shares``: kind -> share of
+    noise draws with at least ``k`` clusters)."""
+    if k == 1:
+        return f"The {rule} rule at p = {p} finds 1 cluster: no peak of the curve passes it."
+    noise = " and ".join(f"{share:.0%} of {kind} draws" for kind, share in shares.items())
+    reading = ("more than noise of the same size gives" if all(beyond_noise(v) for v in shares.values())
+               else "no more than noise of the same size gives")
+    return (f"The {rule} rule at p = {p} finds {_count(k, 'cluster', 'clusters')}; {noise} give at least as "
+            f"many: {reading}.")
+
+
+def structure_verdict(beyond: dict[str, bool], gap_beyond: bool) -> str:
+    """What the cluster counts and the spanning-tree gap test say together (chapter 03).
+
+    ``beyond``: rule -> whether its count exceeds noise; ``gap_beyond``: whether the
+    data's spanning tree has a gap larger than every noise draw's.
+    """
+    clustered = [r for r, b in beyond.items() if b]
+    if not clustered and not gap_beyond:
+        return ("no density gaps: both rules are consistent with a continuum (neither finds more clusters "
+                "than matched noise, and the spanning tree has no longer gap than noise)")
+    if clustered and gap_beyond:
+        return (f"the data are clustered: the {' and '.join(clustered)} rule{'s' if len(clustered) > 1 else ''} "
+                "find more clusters than noise, and the spanning tree has a gap longer than noise gives")
+    if clustered:
+        return (f"weak evidence of clusters: the {' and '.join(clustered)} rule finds more clusters than noise, "
+                "but the spanning tree has no gap longer than noise gives")
+    return ("a gap without clusters: the spanning tree has a longer gap than noise gives, but neither rule "
+            "finds more clusters than noise (an outlier or a small group below p)")
+
+
+def study_rule_reading(k: int, beyond: bool, paper_k: int) -> str:
+    """What the study's own rule, applied here, says about the study's structure classes."""
+    if beyond:
+        return (f"The study's rule finds {_count(k, 'cluster', 'clusters')} here, more than noise of the same size "
+                f"gives (the study reported {paper_k}).")
+    return (f"The study's {paper_k} structure classes rest on its rule's count; on our ensemble that rule finds "
+            f"{_count(k, 'cluster', 'clusters')}, within what noise of the same size gives, so the count by itself "
+            "cannot show that groups exist.")
+
+
+def above_chance(value: float, mean: float, sd: float) -> bool:
+    """True when ``value`` exceeds a chance level ``mean`` by more than :data:`CHANCE_SD` sd."""
+    return value > mean + CHANCE_SD * sd
+
+
+def purity_reading(purity: float, mean: float, sd: float) -> str:
+    """A spectral purity beside the chance level of random partitions of the same sizes."""
+    word = "above" if above_chance(purity, mean, sd) else "no better than"
+    return f"{purity:.2f} against {mean:.2f} ± {sd:.2f} for random partitions of the same sizes: {word} chance"
+
+
+def split_check(n_split: int) -> str:
+    """Result of re-running ILS inside each cluster."""
+    return ("none of the clusters should be split" if n_split == 0 else
+            f"{_count(n_split, 'cluster shows', 'clusters show')} a significant peak of its own")
 
 
 def feature_drop(matches: bool) -> str:
