@@ -18,7 +18,7 @@ from siqd_utils.report.metrics import load_metrics
 from siqd_utils.datasets import load_paper_results
 from siqd_utils.preprocessing import select_features
 from siqd_utils.preprocessing import prepare
-from siqd_utils.classes import classes_for_models, spectral_purity, structure_classes
+from siqd_utils.classes import chance_purity, label_sets, spectral_purity, structure_classes
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)
@@ -80,21 +80,29 @@ def test_structure_metrics_are_the_clustering_of_the_data(run, data):
     record, params = _metrics(run, "03_structure_classes")
     v = record["values"]
     prepared = prepare(data, threshold=params["correlation_threshold"])
-    est = structure_classes(prepared, min_cluster_size=params["min_cluster_size"])
-    sizes = np.bincount(est.labels_).tolist()
+    p = params["min_cluster_size"]
+    for rule in ("significance", "study"):
+        est = structure_classes(prepared, min_cluster_size=p, peak_rule=rule)
+        assert v["rules"][rule]["n_clusters"] == est.n_clusters_
+        assert v["rules"][rule]["cluster_sizes"] == np.bincount(est.labels_).tolist()
+    est = structure_classes(prepared, min_cluster_size=p)
     assert v["n_clusters"] == est.n_clusters_ == len(v["cluster_sizes"])
-    assert v["cluster_sizes"] == sizes
     assert sum(v["cluster_sizes"]) == prepared.n
-    # purity and the classes carried forward: ILS's clusters, or the forced split when it finds one
-    classes = classes_for_models(prepared, params["min_cluster_size"], params.get("n_clusters"))
-    class_sizes = np.bincount(classes.labels)[1:].tolist()
-    assert v["classes"] == {"k": classes.k, "forced": classes.forced, "how": classes.how, "sizes": class_sizes}
-    assert sum(class_sizes) == prepared.n
-    purity = spectral_purity(classes.labels, prepared.bands)
-    assert v["spectral_purity"]["overall"] == pytest.approx(purity.overall, rel=1e-9)
-    assert [c["size"] for c in v["spectral_purity"]["clusters"].values()] == class_sizes
     assert isinstance(v["should_split"], dict) and len(v["should_split"]) == est.n_clusters_
-    assert all(isinstance(flag, bool) for flag in v["should_split"].values())
+    # the six-class label sets: recomputed, every one a partition of the analysis set
+    sets = label_sets(prepared, n_classes=params["n_clusters"], min_cluster_size=p, random_state=params["seed"])
+    assert set(v["label_sets"]) == set(sets) == {"bands", "ils", "facet", "kmeans"}
+    for key, ls in sets.items():
+        got = v["label_sets"][key]
+        assert got["sizes"] == {str(c): n for c, n in ls.sizes.items()}
+        assert sum(got["sizes"].values()) == prepared.n
+        assert got["majority_baseline"] == pytest.approx(max(ls.sizes.values()) / prepared.n, rel=1e-9)
+        assert got["purity"] == pytest.approx(spectral_purity(ls.labels, prepared.bands).overall, rel=1e-9)
+        chance = chance_purity(ls.labels, prepared.bands, random_state=params["seed"])
+        assert got["chance_purity"]["mean"] == pytest.approx(chance.mean, rel=1e-9)
+        assert got["chance_purity"]["n_draws"] >= 200
+    assert v["label_sets"]["ils"]["k"] == v["label_sets"]["kmeans"]["k"] == params["n_clusters"]
+    assert v["spectral_purity"]["overall"] == pytest.approx(v["label_sets"]["ils"]["purity"], rel=1e-9)
 
 
 @built
