@@ -56,7 +56,7 @@ from .paths import display_path
 from .profiles import chapter_params, check_overrides, check_profile, load_profiles
 from .render import sphinx_build, stage_book, unexecuted_copy
 
-__all__ = ["ChapterResult", "Plan", "build_book", "chapter_state", "chapters_to_check", "dependency_order", "execute_chapter",
+__all__ = ["ChapterResult", "Plan", "book_status", "build_book", "chapter_state", "chapters_to_check", "current_chapters", "dependency_order", "execute_chapter",
            "plan", "resolve_all", "run_chapters", "sync_paired"]
 
 KERNEL_NAME = "python3"
@@ -427,6 +427,47 @@ def run_chapters(
     return _execute_plan(layout, p, profile, force, timeout, log)
 
 
+def current_chapters(layout: Layout, p: Plan) -> dict[str, bool]:
+    """Whether each chapter's executed copy is current: its own state, and every chapter it reads current.
+
+    A chapter whose upstream is out of date is not current either, even if it matches
+    the upstream outputs on disk: those outputs would change when brought up to date.
+    """
+    ok: dict[str, bool] = {}
+    for chapter in p.order:
+        ok[chapter.name] = (all(ok[up] for up in p.reads(chapter.name))
+                            and chapter_state(layout, p, chapter).current)
+    return ok
+
+
+def book_status(layout: Layout, p: Plan, done: Sequence[ChapterResult], log=print) -> list[ChapterResult]:
+    """Every chapter's result in toc order: those of the run, and the status of the others.
+
+    A chapter the run did not look at is ``cached`` only if it is current
+    (:func:`current_chapters`), else ``stale``, or ``not executed`` when it has no
+    executed copy.
+    """
+    by_name = {r.chapter: r for r in done}
+    ok = current_chapters(layout, p)
+    results: list[ChapterResult] = []
+    for chapter in p.every:
+        executed = p.build_dir / "executed" / f"{chapter.name}.ipynb"
+        if chapter.name in by_name:
+            results.append(by_name[chapter.name])
+        elif not executed.is_file():
+            results.append(ChapterResult(chapter.name, "not executed", 0.0, False, None,
+                                         "not selected and never executed; shown without outputs"))
+        elif ok[chapter.name]:
+            seconds = (cache.read_stamp(p.build_dir, chapter.name) or {}).get("seconds", 0.0)
+            results.append(ChapterResult(chapter.name, "cached", seconds, True, executed,
+                                         "not selected; its executed copy is current"))
+        else:
+            results.append(ChapterResult(chapter.name, "stale", 0.0, False, executed,
+                                         "not selected; an out-of-date executed copy is shown"))
+            log(f"  note: {chapter.name} was not selected and its executed copy is out of date")
+    return results
+
+
 def build_book(
     layout: Layout,
     *,
@@ -439,34 +480,13 @@ def build_book(
     timeout: float | None = None,
     log=print,
 ) -> tuple[list[ChapterResult], Path]:
-    """Run the chapters, stage them and build the HTML; return every chapter's result (toc order) and index.html.
+    """Run the chapters, stage them and build the HTML; return every chapter's result and index.html.
 
-    A chapter the run did not look at is reported ``cached`` only if its executed copy
-    is current (same key, outputs unchanged), else ``stale``, or ``not executed``.
+    The results are in toc order (see :func:`book_status` for the chapters the run did not touch).
     """
     p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
-    done = {r.chapter: r for r in _execute_plan(layout, p, profile, force, timeout, log)}
-    results: list[ChapterResult] = []
-    pages: dict[str, Path] = {}
-    for chapter in p.every:
-        executed = p.build_dir / "executed" / f"{chapter.name}.ipynb"
-        if chapter.name in done:
-            results.append(done[chapter.name])
-            pages[chapter.name] = executed
-        elif executed.is_file():
-            pages[chapter.name] = executed
-            state = chapter_state(layout, p, chapter)
-            if state.current:
-                results.append(ChapterResult(chapter.name, "cached", state.record.get("seconds", 0.0), True, executed,
-                                             "not selected; its executed copy is current"))
-            else:
-                results.append(ChapterResult(chapter.name, "stale", 0.0, False, executed,
-                                             "not selected; an out-of-date executed copy is shown"))
-                log(f"  note: {chapter.name} was not selected and its executed copy is out of date")
-        else:
-            pages[chapter.name] = unexecuted_copy(chapter, p.build_dir)
-            results.append(ChapterResult(chapter.name, "not executed", 0.0, False, None,
-                                         "not selected and never executed; shown without outputs"))
+    results = book_status(layout, p, _execute_plan(layout, p, profile, force, timeout, log), log)
+    pages = {r.chapter: r.notebook or unexecuted_copy(c, p.build_dir) for r, c in zip(results, p.every)}
     log("Building the HTML with Jupyter Book")
     stage = stage_book(layout, p.build_dir, pages, log=log)
     sphinx_build(stage, p.build_dir, strict=strict, log=log)
