@@ -18,9 +18,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (siqd)" >/dev/null
 	touch $(STAMP)
 
-## make test: unit tests, every chapter under papermill (quick profile) and a book build
+## make test: the whole suite: unit tests, toy books under papermill, the quick book built once
+## (every chapter under papermill, the HTML) and the full data regeneration
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+## make test-quick: everything but the quick book build and the full data regeneration
+test-quick: $(STAMP)
+	$(PY) -m pytest -q -m "not book and not slow"
 
 ## make book: execute every chapter with PROFILE (default: standard) and build the HTML book
 book: $(STAMP)

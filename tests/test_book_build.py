@@ -1,7 +1,7 @@
-"""Executed-book tests: chapters under papermill and a full Jupyter Book build (quick profile).
+"""Executed-book tests: every chapter under papermill and a full Jupyter Book build (quick profile).
 
-The full build reads the shipped ensemble ``data/siqd_ensemble.csv``; the bad-parameter
-tests need no data.
+The build is the session's ``quick_book`` (tests/conftest.py), shared with the metrics
+tests; it reads the shipped ensemble ``data/siqd_ensemble.csv``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import nbformat
 import pytest
 
 from siqd_utils import book
-
-from test_book_runner import make_toy_book
 
 ROOT = book.REPO_ROOT
 LAYOUT = book.Layout(ROOT)
@@ -40,16 +38,11 @@ def _image_outputs(nb) -> int:
                if "image/png" in o.get("data", {}))
 
 
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    """Build the whole book once, quick profile, into a temporary build folder."""
-    build_dir = tmp_path_factory.mktemp("book") / "_build"
-    overrides = {}
-    results, index = book.build_book(LAYOUT, profile="quick", overrides=overrides, build_dir=build_dir, log=quiet)
-    return build_dir, results, index
+@pytest.fixture
+def built_book(quick_book):
+    return quick_book.build_dir, quick_book.results, quick_book.index
 
 
-@pytest.mark.slow
 def test_book_pages_build_without_sphinx_warnings(built_book):
     """No warning from the book's own pages (data/PROVENANCE.md is the data's record and is exempt)."""
     build_dir, _, _ = built_book
@@ -58,7 +51,6 @@ def test_book_pages_build_without_sphinx_warnings(built_book):
     assert not own, "Sphinx warnings:\n" + "\n".join(own)
 
 
-@pytest.mark.slow
 def test_every_chapter_executes(built_book):
     _, results, index = built_book
     assert index.is_file()
@@ -66,7 +58,6 @@ def test_every_chapter_executes(built_book):
     assert all(r.status == "executed" for r in results), [(r.chapter, r.status) for r in results]
 
 
-@pytest.mark.slow
 def test_html_has_a_page_per_toc_entry(built_book):
     build_dir, _, _ = built_book
     for entry in book.toc_files(LAYOUT.toc):
@@ -74,7 +65,6 @@ def test_html_has_a_page_per_toc_entry(built_book):
         assert page.is_file(), f"no page for _toc.yml entry {entry!r}"
 
 
-@pytest.mark.slow
 def test_chapter_pages_show_their_figures(built_book):
     build_dir, _, _ = built_book
     for chapter in book.chapters(LAYOUT):
@@ -90,7 +80,6 @@ def test_chapter_pages_show_their_figures(built_book):
     assert data_page.count("<figcaption") >= 3, "the data chapter's figures have captions"
 
 
-@pytest.mark.slow
 def test_executed_notebooks_have_no_errors(built_book):
     build_dir, _, _ = built_book
     for path in sorted((build_dir / "executed").glob("*.ipynb")):
@@ -103,7 +92,6 @@ def test_executed_notebooks_have_no_errors(built_book):
         assert ["injected-parameters"] in tags, f"{path.name}: papermill injected no parameters"
 
 
-@pytest.mark.slow
 def test_glued_numbers_are_rendered(built_book):
     build_dir, _, _ = built_book
     text = re.sub(r"<[^>]+>", "", (build_dir / "html" / "notebooks" / "01_data.html").read_text(encoding="utf-8"))
@@ -113,7 +101,6 @@ def test_glued_numbers_are_rendered(built_book):
     assert int(match.group(1)) == metrics["values"]["n_structures"]
 
 
-@pytest.mark.slow
 def test_second_build_reuses_every_chapter(built_book):
     build_dir, _, _ = built_book
     overrides = {}
@@ -121,41 +108,43 @@ def test_second_build_reuses_every_chapter(built_book):
     assert all(r.status == "cached" and r.cached for r in results)
 
 
+@pytest.mark.parametrize("only", [None, ["05_classification"]])
+def test_after_the_build_every_chapter_is_current(built_book, only):
+    """The build's summary and the cache agree, and --only 05 would check 06 and 07 too."""
+    build_dir, results, _ = built_book
+    p = book.plan(LAYOUT, profile="quick", only=only, build_dir=build_dir)
+    assert all(book.runner.current_chapters(LAYOUT, p).values())
+    if only:
+        assert {"05_classification", "06_regression", "07_conclusions"} <= book.runner.chapters_to_check(p)
+
+
+def test_pages_show_paths_relative_to_the_repository(built_book):
+    """The injected parameters and the set-up cell's output give repository-relative paths."""
+    build_dir, _, _ = built_book
+    relative_build = build_dir.relative_to(ROOT).as_posix()
+    for chapter in book.chapters(LAYOUT):
+        nb = nbformat.read(build_dir / "executed" / f"{chapter.name}.ipynb", as_version=4)
+        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert f'output_dir = "{relative_build}/outputs/{chapter.name}"' in injected.source
+        setup_cell = next(c for c in nb.cells if "hide-input" in c.metadata.get("tags", []))
+        shown = "".join(o.get("text", "") for o in setup_cell.outputs)
+        assert shown.startswith("data: data/siqd_ensemble.csv\n")
+        assert f"exports: {relative_build}/outputs/{chapter.name}\n" in shown
+        page = (build_dir / "html" / "notebooks" / f"{chapter.name}.html").read_text(encoding="utf-8")
+        assert str(ROOT) not in page, f"{chapter.name}: the page shows an absolute path of the repository"
+
+
 # ------------------------------------------------------------------ bad parameters
 
 
-@pytest.mark.slow
-def test_nonexistent_data_path_fails_naming_it(tmp_path):
+def test_nonexistent_data_path_is_refused_before_running(tmp_path):
     missing = tmp_path / "no_such_table.csv"
-    with pytest.raises(book.ChapterFailed) as info:
+    with pytest.raises(book.ParameterError) as info:
         book.run_chapters(LAYOUT, profile="quick", only=["01_data"], overrides={"data_path": str(missing)},
                           build_dir=tmp_path / "_build", log=quiet)
     message = str(info.value)
-    assert "01_data" in message and "ParameterError" in message
-    assert f"data_path = '{missing}'" in message and "does not exist" in message
-    assert (tmp_path / "_build" / "executed" / "01_data.failed.ipynb").is_file()
-
-
-@pytest.mark.slow
-def test_zero_trials_fails_in_the_chapter_and_caching_works(tmp_path):
-    layout = make_toy_book(tmp_path / "toy")
-    build_dir = tmp_path / "_build"
-    with pytest.raises(book.ChapterFailed) as info:
-        book.run_chapters(layout, profile="quick", overrides={"n_trials": 0}, build_dir=build_dir, log=quiet)
-    message = str(info.value)
-    assert "05_toy" in message and "code cell 2 of 2" in message
-    assert "n_trials = 0: must be a positive integer" in message
-
-    first = book.run_chapters(layout, profile="quick", build_dir=build_dir, log=quiet)
-    assert [r.status for r in first] == ["executed"]
-    assert not (build_dir / "executed" / "05_toy.failed.ipynb").exists()
-    again = book.run_chapters(layout, profile="quick", build_dir=build_dir, log=quiet)
-    assert [r.status for r in again] == ["cached"]
-    changed = book.run_chapters(layout, profile="quick", overrides={"n_trials": 3}, build_dir=build_dir, log=quiet)
-    assert [r.status for r in changed] == ["executed"]
-    executed = nbformat.read(build_dir / "executed" / "05_toy.ipynb", as_version=4)
-    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert len(injected) == 1 and "n_trials = 3" in injected[0].source
+    assert "01_data" in message and f"data_path = '{missing}'" in message and "does not exist" in message
+    assert not (tmp_path / "_build" / "executed").exists()
 
 
 def test_unknown_profile_fails_before_running(tmp_path, capsys):

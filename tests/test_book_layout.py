@@ -54,12 +54,7 @@ def test_chapter_is_a_jupytext_myst_notebook_with_validated_parameters(source):
     meta = nb.metadata
     assert meta["kernelspec"]["name"] == "python3"
     assert meta["jupytext"]["text_representation"]["format_name"] == "myst"
-    params = book.declared_parameters(nb, str(source))
+    params = book.load_schema().chapter(source.stem).params
     assert "output_dir" in params, "every chapter declares output_dir for its exports"
-    assert "data_path" in params and params["data_path"] is None, "data_path defaults to None (the shipped data)"
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    tagged = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
-    following = code[tagged + 1].source
-    assert "check_params(" in following, "the cell after the parameters cell validates them"
-    for name in params:
-        assert f"{name}={name}" in following, f"parameter {name!r} is not passed to check_params"
+    assert "data_path" in params and params["data_path"].default is None, "data_path defaults to None (the shipped data)"
+    # the set-up cell that validates them: tests/test_book_runner.py::test_set_up_cell_is_one_hidden_setup_call

@@ -1,7 +1,7 @@
 """The metrics of chapters 02-04 follow the schema and are computed from the data, not typed.
 
-Runs the three chapters once (quick profile) into a temporary build folder with the
-book's runner, then recomputes each reported number with ``siqd_utils`` and compares.
+Reads the metrics of the session's quick build (``quick_book`` in tests/conftest.py),
+then recomputes each reported number with ``siqd_utils`` and compares.
 """
 
 from __future__ import annotations
@@ -25,16 +25,13 @@ LAYOUT = book.Layout(ROOT)
 CHAPTERS = ("02_correlations", "03_structure_classes", "04_property_classes")
 
 # Tests that need the chapters executed (the shipped ensemble is part of the repository).
-built = pytest.mark.slow
+built = pytest.mark.book
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Execute chapters 02-04 once; return the build folder and the chapters' parameters."""
-    build_dir = tmp_path_factory.mktemp("chapters") / "_build"
-    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides={},
-                                build_dir=build_dir, log=lambda *a, **k: None)
-    return build_dir, {r.chapter: r.params for r in results}
+@pytest.fixture
+def run(quick_book):
+    """The session's quick build: its folder and the chapters' parameters."""
+    return quick_book.build_dir, quick_book.params
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +114,35 @@ def test_property_metrics_are_the_band_counts_of_the_data(run, data):
     assert sum(v["band_counts"].values()) + v["n_outliers"] == len(data)
 
 
-def test_chapter_sources_do_not_type_the_papers_numbers():
-    """The paper's class sizes come from paper_results.yml, never from the chapter text."""
+def _numbers(node):
+    """Every number in a nested structure of paper_results.yml."""
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from _numbers(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _numbers(v)
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield node
+
+
+@pytest.mark.parametrize("chapter", [c.name for c in book.chapters(LAYOUT)])
+def test_chapter_sources_do_not_type_the_papers_numbers(chapter):
+    """The study's numbers come from paper_results.yml, never from the chapter text.
+
+    No chapter's text holds the study's class sizes or band counts in sequence, and no
+    code cell types one of its numbers with three or more significant digits (scores,
+    hyper-parameters, counts): code reads them from paper_results.yml.
+    """
     paper = load_paper_results()
-    sequences = [paper["clusters"]["sizes"], list(paper["bands"]["counts"].values())]
-    for chapter in CHAPTERS:
-        text = (ROOT / "notebooks" / f"{chapter}.md").read_text(encoding="utf-8")
-        numbers = re.findall(r"\d+", text)
-        for seq in sequences:
-            as_text = [str(n) for n in seq]
-            windows = [numbers[i:i + len(seq)] for i in range(len(numbers) - len(seq) + 1)]
-            assert as_text not in windows, f"{chapter}.md types the paper's numbers {seq}"
+    source = ROOT / "notebooks" / f"{chapter}.md"
+    numbers = re.findall(r"\d+", source.read_text(encoding="utf-8"))
+    for seq in (paper["clusters"]["sizes"], list(paper["bands"]["counts"].values())):
+        as_text = [str(n) for n in seq]
+        windows = [numbers[i:i + len(seq)] for i in range(len(numbers) - len(seq) + 1)]
+        assert as_text not in windows, f"{chapter}.md types the paper's numbers {seq}"
+    nb = book.read_text_notebook(source)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    typed = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", code))
+    study = {str(v) for v in _numbers(paper) if len(str(v).replace(".", "").strip("0")) >= 3}
+    assert not typed & study, f"{chapter}.md types the study's numbers {sorted(typed & study)} in code"

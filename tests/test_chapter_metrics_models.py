@@ -1,7 +1,6 @@
 """The metrics of chapters 05 (classification) and 06 (regression): schema, consistency, determinism.
 
-Runs both chapters with the book's runner (quick profile) into a temporary build folder,
-then checks the metrics files against the schema, against each other's parts (support
+Reads the session's quick build (``quick_book`` in tests/conftest.py), then checks the metrics files against the schema, against each other's parts (support
 counts are the test-split class counts, splits add up, the study's hyper-parameters are
 those of paper_results.yml) and against a second run of chapter 06 (byte-identical).
 """
@@ -25,16 +24,13 @@ LAYOUT = book.Layout(ROOT)
 CHAPTERS = ("05_classification", "06_regression")
 
 # Tests that need the chapters executed (the shipped ensemble is part of the repository).
-built = pytest.mark.slow
+built = pytest.mark.book
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Execute chapters 05 and 06 once (quick profile); return the build folder and parameters."""
-    build_dir = tmp_path_factory.mktemp("models") / "_build"
-    results = book.run_chapters(LAYOUT, profile="quick", only=list(CHAPTERS), overrides={},
-                                build_dir=build_dir, log=lambda *a, **k: None)
-    return build_dir, {r.chapter: r.params for r in results}
+@pytest.fixture
+def run(quick_book):
+    """The session's quick build: its folder and the chapters' parameters."""
+    return quick_book.build_dir, quick_book.params
 
 
 def _record(run, chapter):
@@ -124,10 +120,14 @@ def test_regression_metrics_are_consistent(run):
 
 @built
 def test_rerun_gives_an_identical_metrics_file(run):
-    """Same parameters, same build folder: chapter 06 re-executed gives byte-identical metrics."""
+    """Same parameters, same build folder: chapter 06 re-executed gives byte-identical metrics.
+
+    And byte-identical exports: 07, which reads them, is then still current (not re-executed).
+    """
     build_dir, _ = run
     path = build_dir / "metrics" / "06_regression.json"
     first = path.read_bytes()
-    book.run_chapters(LAYOUT, profile="quick", only=["06_regression"], overrides={},
-                      build_dir=build_dir, force=True, log=lambda *a, **k: None)
+    results = book.run_chapters(LAYOUT, profile="quick", only=["06_regression"], overrides={},
+                                build_dir=build_dir, force=True, log=lambda *a, **k: None)
     assert path.read_bytes() == first
+    assert [r.chapter for r in results if r.status == "executed"] == ["06_regression"]
