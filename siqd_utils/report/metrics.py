@@ -40,6 +40,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "05_classification": ("n", "bands", "clusters", "verdict"),
     "06_regression": ("search", "search_best", "paper_params", "band_accuracy", "rmse_nm"),
     "07_conclusions": ("conclusions",),
+    "08_robustness": ("settings", "nested", "gaps", "permutation", "clusterings"),
 }
 
 

@@ -116,6 +116,19 @@ def study_rule_reading(k: int, beyond: bool, paper_k: int) -> str:
             "cannot show that groups exist.")
 
 
+def separability_gap(title: str, gap: dict) -> str:
+    """A structure label set's nested balanced accuracy minus the bands', with its interval (chapter 08)."""
+    lo, hi = gap["lo"], gap["hi"]
+    if lo > 0:
+        reading = "easier to learn than the colour bands in every part of the interval"
+    elif hi < 0:
+        reading = "harder to learn than the colour bands in every part of the interval"
+    else:
+        reading = "not distinguishable from the colour bands: the interval includes 0"
+    return (f"{title}: {gap['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}] over {gap['n_seeds']} seeds, "
+            f"higher in {gap['share_positive']:.0%} of them; {reading}.")
+
+
 def above_chance(value: float, mean: float, sd: float) -> bool:
     """True when ``value`` exceeds a chance level ``mean`` by more than :data:`CHANCE_SD` sd."""
     return value > mean + CHANCE_SD * sd
