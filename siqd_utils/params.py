@@ -101,6 +101,31 @@ def _output_dir(name: str, value: Any) -> Path | None:
     return path.resolve()
 
 
+def _search_backend(name: str, value: Any) -> str:
+    """Where the random searches run: ``"loky"`` (local joblib) or ``"dask"``."""
+    if value not in ("loky", "dask"):
+        raise _fail(name, value, "must be 'loky' (local joblib workers) or 'dask' (a Dask cluster)")
+    return value
+
+
+def _dask_scheduler(name: str, value: Any) -> str | None:
+    """``None``: an in-process LocalCluster (with the Dask backend); otherwise a scheduler address."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or "://" not in value:
+        raise _fail(name, value, "must be None (a local cluster) or a scheduler address such as 'tcp://10.0.0.5:8786'")
+    return value
+
+
+def _search_cache_dir(name: str, value: Any) -> Path | bool | None:
+    """``None``: ``<build>/cache/search``; ``False``: no cache; otherwise a folder path."""
+    if value is None or value is False:
+        return value
+    if value is True:
+        raise _fail(name, value, "must be None (the build's cache folder), false (no cache) or a folder path")
+    return _output_dir(name, value)
+
+
 #: One rule per parameter name: ``rule(name, value) -> normalised value``.
 RULES: dict[str, Callable[[str, Any], Any]] = {
     # common to every chapter
@@ -125,6 +150,9 @@ RULES: dict[str, Callable[[str, Any], Any]] = {
     # neural networks (chapters 05-06)
     "eval_cv_folds": _int_at_least(2, "must be an integer of at least 2 (folds of the reported k-fold cross-validation)"),
     "n_estimators": _int_at_least(1, "must be a positive integer (trees of the random forest)"),
+    "search_backend": _search_backend,
+    "dask_scheduler": _dask_scheduler,
+    "search_cache_dir": _search_cache_dir,
 }
 
 

@@ -33,7 +33,7 @@ The names below are the chapters' entry points, importable from this package.
 """
 
 from .backends import BACKENDS, search_backend
-from .cache import default_cache_dir
+from .cache import cache_dir_for, default_cache_dir
 from .estimators import CountedMLPClassifier, CountedMLPRegressor, make_estimator, search_estimator
 from .evaluation import Evaluation, evaluate, learning_curve_table, random_forest_comparison, score_row
 from .halving import HalvingComparison, compare_halving, halving_comparison
@@ -49,7 +49,8 @@ __all__ = [
     "BACKENDS", "KINDS", "METHODS", "PARAM_ORDER",
     "CountedMLPClassifier", "CountedMLPRegressor", "Evaluation", "HalvingComparison", "HiddenLayerSizes",
     "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult", "TaskResult",
-    "bands_from_wavelengths", "classification_table", "compare_halving", "comparison_table", "confusion_pairs",
+    "bands_from_wavelengths", "cache_dir_for", "classification_table", "compare_halving", "comparison_table",
+    "confusion_pairs",
     "default_cache_dir", "describe_space", "evaluate", "export_weights", "halving_comparison",
     "learning_curve_table", "make_estimator", "make_folds", "make_search", "param_space",
     "random_forest_comparison", "random_search", "results_table", "run_task", "score_row", "search_backend",

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-__all__ = ["CACHE_FORMAT", "cached_fit", "canonical", "code_digest", "data_digest", "default_cache_dir",
+__all__ = ["CACHE_FORMAT", "cache_dir_for", "cached_fit", "canonical", "code_digest", "data_digest", "default_cache_dir",
            "library_versions", "search_key"]
 
 #: Bump to invalidate every cached search (e.g. when the stored object changes shape).
@@ -123,6 +123,15 @@ def search_key(search: Any, X: Any, y: Any, task: str | None = None) -> dict[str
 def default_cache_dir(output_dir: Path | str) -> Path:
     """``<build>/cache/search`` for a chapter whose exports go to ``<build>/outputs/<chapter>``."""
     return Path(output_dir).resolve().parent.parent / "cache" / "search"
+
+
+def cache_dir_for(setting: Path | str | bool | None, output_dir: Path | str) -> Path | None:
+    """The cache folder a chapter uses: ``setting`` None -> :func:`default_cache_dir`; False -> no cache (None)."""
+    if setting is None:
+        return default_cache_dir(output_dir)
+    if setting is False:
+        return None
+    return Path(setting)
 
 
 def _fit_entry(key, fit, search, X, y):

@@ -15,7 +15,7 @@ and its share of the plain search's cost in fits, in fitted rows and in seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,8 @@ class HalvingComparison:
     halving_rows : int
         Training rows of that last round (the plain search uses ``plain_rows``).
     plain_rows : int
+    first_round_rows : int
+        Rows on which halving's first round scores every draw.
     halving_in_plain_mean, halving_in_plain_std : float
         The halving choice's CV score in the plain search (all rows, same folds).
     halving_in_plain_rank : int
@@ -55,6 +57,8 @@ class HalvingComparison:
         with its rows; each fold model trains on ``(k-1)/k`` of them).
     seconds_halving, seconds_plain : float
         Wall-clock time of each search (of the original runs when served from the cache).
+    search : SearchResult
+        The halving search itself (its ``cv_results`` has one row per draw and round).
     """
 
     n_trials: int
@@ -64,6 +68,7 @@ class HalvingComparison:
     halving_cv_std: float
     halving_rows: int
     plain_rows: int
+    first_round_rows: int
     halving_in_plain_mean: float
     halving_in_plain_std: float
     halving_in_plain_rank: int
@@ -75,6 +80,7 @@ class HalvingComparison:
     rows_plain: int
     seconds_halving: float
     seconds_plain: float
+    search: SearchResult | None = field(default=None, repr=False, compare=False)
 
     @property
     def fit_share(self) -> float:
@@ -93,7 +99,7 @@ class HalvingComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """The deterministic numbers (no seconds), JSON-ready for a metrics file."""
-        out = {k: v for k, v in self.__dict__.items() if not k.startswith("seconds")}
+        out = {k: v for k, v in self.__dict__.items() if not k.startswith("seconds") and k != "search"}
         return {**out, "fit_share": self.fit_share, "row_share": self.row_share}
 
     def table(self, digits: int = 3) -> pd.DataFrame:
@@ -103,14 +109,14 @@ class HalvingComparison:
 
         return pd.DataFrame({
             "plain random search (the study's)": {
-                "chosen draw": self.plain_trial, "its CV score (all training rows)": cv(self.plain_cv_mean, self.plain_cv_std),
-                "its rank in the plain search": 1, "CV fits": self.fits_plain, "fitted rows": self.rows_plain,
+                "chosen draw": self.plain_trial, "its CV score (all training dots)": cv(self.plain_cv_mean, self.plain_cv_std),
+                "its rank in the plain search": 1, "CV fits": self.fits_plain, "dots handed to the fits": self.rows_plain,
                 "seconds (this machine)": round(self.seconds_plain, 1)},
             "successive halving": {
                 "chosen draw": self.halving_trial,
-                "its CV score (all training rows)": cv(self.halving_in_plain_mean, self.halving_in_plain_std),
+                "its CV score (all training dots)": cv(self.halving_in_plain_mean, self.halving_in_plain_std),
                 "its rank in the plain search": self.halving_in_plain_rank, "CV fits": self.fits_halving,
-                "fitted rows": self.rows_halving, "seconds (this machine)": round(self.seconds_halving, 1)},
+                "dots handed to the fits": self.rows_halving, "seconds (this machine)": round(self.seconds_halving, 1)},
         }).T
 
 
@@ -146,13 +152,14 @@ def halving_comparison(plain: SearchResult, halving: SearchResult) -> HalvingCom
     h = halving.search
     return HalvingComparison(
         n_trials=plain.n_trials, halving_trial=halving.best_trial, plain_trial=plain.best_trial,
-        halving_cv_mean=halving.cv_mean, halving_cv_std=halving.cv_std, halving_rows=int(h.n_resources_[-1]), plain_rows=plain.n_rows,
+        halving_cv_mean=halving.cv_mean, halving_cv_std=halving.cv_std, halving_rows=int(h.n_resources_[-1]),
+        plain_rows=plain.n_rows, first_round_rows=int(h.n_resources_[0]),
         halving_in_plain_mean=float(row["mean_test_score"]), halving_in_plain_std=float(row["std_test_score"]),
         halving_in_plain_rank=int(row["rank"]), plain_cv_mean=plain.cv_mean, plain_cv_std=plain.cv_std,
         fits_halving=halving.n_fits, fits_plain=plain.n_fits,
         rows_halving=int(sum(c * r for c, r in zip(h.n_candidates_, h.n_resources_)) * h.n_splits_),
         rows_plain=int(plain.n_trials * plain.n_rows * plain.cv_folds),
-        seconds_halving=halving.seconds, seconds_plain=plain.seconds)
+        seconds_halving=halving.seconds, seconds_plain=plain.seconds, search=halving)
 
 
 def compare_halving(task, X: Any, *, n_jobs: int = 1, backend: str = "loky", scheduler: Any = None,

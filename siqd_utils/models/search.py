@@ -353,6 +353,14 @@ class SearchResult:
         """Cross-validation fits made (without the final refit)."""
         return int(len(self.cv_results) * self.cv_folds)
 
+    def summary(self) -> str:
+        """One line for the chapters: the search's size, where it came from, its warnings and failures."""
+        origin = (f"read from the search cache (fitted in {self.seconds:.0f} s when first run)" if self.from_cache
+                  else f"fitted in {self.seconds:.0f} s")
+        return (f"{self.n_trials} trials x {self.cv_folds} folds ({self.n_fits} fits), {origin}; "
+                f"{self.n_convergence_warnings} convergence warnings silenced, "
+                f"{self.n_failed_trials} trials with a fold that could not be fitted")
+
     def best_estimator(self):
         """An unfitted plain MLP with the chosen parameters."""
         return make_estimator(self.kind, self.best_params)
