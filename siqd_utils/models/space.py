@@ -46,7 +46,7 @@ class HiddenLayerSizes:
     Examples
     --------
     >>> HiddenLayerSizes(1, 3, 2, 12).rvs(random_state=0)
-    (5, 2)
+    (7,)
     """
 
     min_layers: int = 1
