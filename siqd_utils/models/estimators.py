@@ -28,18 +28,18 @@ from threadpoolctl import threadpool_limits
 
 from .inputs import check_kind
 
-__all__ = ["CountedMLPClassifier", "CountedMLPRegressor", "make_estimator", "search_estimator"]
+__all__ = ["WARNINGS_LOCK", "CountedMLPClassifier", "CountedMLPRegressor", "make_estimator", "search_estimator"]
 
-# ``warnings.catch_warnings`` swaps process-wide state: fits that share a process (threaded
-# Dask workers, joblib's threading backend) take turns so each counts only its own warnings.
-_FIT_LOCK = threading.Lock()
+#: ``warnings.catch_warnings`` swaps process-wide state: fits (and scorings) that share a process
+#: (threaded Dask workers, joblib's threading backend) take turns so each sees only its own warnings.
+WARNINGS_LOCK = threading.Lock()
 
 
 class _CountsWarnings:
     """Mixin: ``fit`` on one BLAS thread, its warnings silenced and counted."""
 
     def fit(self, X, y, *args, **kwargs):
-        with _FIT_LOCK, threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        with WARNINGS_LOCK, threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             super().fit(X, y, *args, **kwargs)
         self.n_convergence_warnings_ = sum(1 for w in caught if issubclass(w.category, ConvergenceWarning))

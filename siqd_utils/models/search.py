@@ -33,13 +33,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import FitFailedWarning
+from sklearn.exceptions import FitFailedWarning, UndefinedMetricWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import RandomizedSearchCV
 from sklearn.utils.validation import check_is_fitted
 
 from . import backends, cache
-from .estimators import make_estimator, search_estimator
+from .estimators import WARNINGS_LOCK, make_estimator, search_estimator
 from .inputs import (LEAST_POPULATED, as_xy, check_folds, check_kind, check_n_jobs, check_positive_int,
                      make_folds)
 from .space import PARAM_ORDER, SEARCHED, param_space
@@ -71,17 +71,20 @@ class ScoreAndWarnings:
     ``score`` is the ``scoring`` scorer (None: the estimator's ``score``, accuracy or R^2);
     ``convergence_warnings`` is the count the counted MLPs keep
     (:mod:`siqd_utils.models.estimators`).  A model that cannot be scored (non-finite
-    predictions) scores NaN, which the search table counts as a failed fold.
+    predictions, or R^2 on a fold of fewer than two dots, which halving's small first rounds
+    can give) scores NaN, which the search table counts as a failed fold.
     """
 
     def __init__(self, scoring: str | None = None):
         self.scoring = scoring
 
     def __call__(self, estimator, X, y) -> dict[str, float]:
-        try:
-            score = float(check_scoring(estimator, scoring=self.scoring)(estimator, X, y))
-        except (ValueError, FloatingPointError):
-            score = float("nan")
+        with WARNINGS_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)  # the NaN score is counted instead
+            try:
+                score = float(check_scoring(estimator, scoring=self.scoring)(estimator, X, y))
+            except (ValueError, FloatingPointError):
+                score = float("nan")
         return {"score": score, "convergence_warnings": float(getattr(estimator, "n_convergence_warnings_", 0))}
 
     def __repr__(self) -> str:  # stable: part of the search-cache key
