@@ -116,6 +116,13 @@ def test_regression_metrics_are_consistent(run):
     assert v["paper_params"]["params"] == expected
     assert 0.0 <= v["band_accuracy"]["test"] <= 1.0 and 0.0 <= v["band_accuracy"]["cv"] <= 1.0
     assert all(x >= 0 for x in v["rmse_nm"].values())
+    # successive halving over the same draws, compared with the plain search
+    h = v["halving"]
+    assert h["n_trials"] == params["n_trials"] and h["plain_trial"] == v["search"]["best_trial"]
+    assert h["plain_cv_mean"] == v["search"]["cv_mean"] and 1 <= h["halving_in_plain_rank"] <= params["n_trials"]
+    assert (h["halving_in_plain_rank"] == 1) == (h["halving_trial"] == h["plain_trial"])
+    assert h["fits_plain"] == params["n_trials"] * params["cv_folds"] == v["search"]["n_fits"]
+    assert h["plain_rows"] == v["n_train"] and h["first_round_rows"] < h["halving_rows"] <= v["n_train"]
 
 
 @built

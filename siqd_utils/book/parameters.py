@@ -114,7 +114,7 @@ class Param:
             text += f" {self.range.words()}"
         if self.choices:
             listed = " or ".join(repr(c) if isinstance(c, str) else str(c) for c in self.choices)
-            text = f"{listed} or {text}" if self.range is not None else f"one of {listed}"
+            text = f"{listed} or {text}" if self.range is not None or self.type in ("file", "folder") else f"one of {listed}"
         return text + (", or None" if self.nullable else "")
 
     def check(self, value: Any, root: Path | None = None, *, exists: bool = True) -> Any:
@@ -128,6 +128,8 @@ class Param:
                 return None
             raise self._error(value)
         if self.type in ("file", "folder"):
+            if any(value is c for c in self.choices):  # e.g. false: "no folder"
+                return value
             return self._check_path(value, root, exists)
         if self.type in ("int", "float"):
             if isinstance(value, bool) or not isinstance(value, (int, float) if self.type == "float" else int):
