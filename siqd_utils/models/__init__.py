@@ -35,10 +35,10 @@ The names below are the chapters' entry points, importable from this package.
 from .backends import BACKENDS, search_backend
 from .cache import cache_dir_for, default_cache_dir
 from .estimators import CountedMLPClassifier, CountedMLPRegressor, make_estimator, search_estimator
-from .evaluation import Evaluation, evaluate, learning_curve_table, random_forest_comparison, score_row
+from .evaluation import Evaluation, evaluate, learning_curve_summary, learning_curve_table, random_forest_comparison, score_row
 from .halving import HalvingComparison, compare_halving, halving_comparison
 from .inputs import KINDS, make_folds
-from .reports import bands_from_wavelengths, classification_table, comparison_table, confusion_pairs, task_metrics
+from .reports import CLASS_SCORES, STUDY_CONFUSED_PAIRS, band_error_summary, bands_from_wavelengths, class_scores, class_scores_table, classification_table, comparison_table, confusion_pairs, task_metrics
 from .search import (METHODS, MLPHalvingRandomSearchCV, MLPRandomSearchCV, ScoreAndWarnings, SearchResult,
                      make_search, random_search, results_table, tie_rule)
 from .space import PARAM_ORDER, HiddenLayerSizes, describe_space, param_space
@@ -46,7 +46,8 @@ from .tasks import TaskResult, run_task
 from .weights import export_weights, weight_tables
 
 __all__ = [
-    "BACKENDS", "KINDS", "METHODS", "PARAM_ORDER",
+    "BACKENDS", "CLASS_SCORES", "KINDS", "METHODS", "PARAM_ORDER", "STUDY_CONFUSED_PAIRS",
+    "band_error_summary", "class_scores", "class_scores_table", "learning_curve_summary",
     "CountedMLPClassifier", "CountedMLPRegressor", "Evaluation", "HalvingComparison", "HiddenLayerSizes",
     "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult", "TaskResult",
     "bands_from_wavelengths", "cache_dir_for", "classification_table", "compare_halving", "comparison_table",

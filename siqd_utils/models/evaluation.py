@@ -35,7 +35,7 @@ from threadpoolctl import threadpool_limits
 
 from .inputs import as_xy, check_kind, check_n_jobs, check_positive_int, rows, splits as fold_splits, stack
 
-__all__ = ["Evaluation", "evaluate", "learning_curve_table", "random_forest_comparison", "score_row"]
+__all__ = ["Evaluation", "evaluate", "learning_curve_summary", "learning_curve_table", "random_forest_comparison", "score_row"]
 
 
 @dataclass(eq=False)
@@ -60,6 +60,8 @@ class Evaluation:
         row's prediction by the fold model that did not see it.
     n_convergence_warnings : int
         Convergence warnings over all fits (the final fit and the k fold fits).
+    cv_fold : numpy.ndarray of int
+        The fold (0 .. k-1) in which each row of ``y_cv`` was predicted.
     """
 
     estimator: Any
@@ -75,6 +77,7 @@ class Evaluation:
     y_cv: np.ndarray
     y_pred_cv: np.ndarray
     n_convergence_warnings: int = 0
+    cv_fold: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The scores, JSON-ready."""
@@ -136,14 +139,16 @@ def evaluate(estimator: Any, X_train: Any, y_train: Any, X_test: Any, y_test: An
         pred_train, pred_test = final.predict(X_train), final.predict(X_test)
         cv_scores = []
         pred_cv = np.empty(len(y_all), dtype=np.asarray(pred_train).dtype)
-        for train, test in folds:
+        fold_of = np.empty(len(y_all), dtype=np.int64)
+        for i, (train, test) in enumerate(folds):
+            fold_of[test] = i
             est = clone(estimator).fit(rows(X_all, train), y_all[train])
             cv_scores.append(float(check_scoring(est, scoring=scoring)(est, rows(X_all, test), y_all[test])))
             pred_cv[test] = est.predict(rows(X_all, test))
     cv = np.asarray(cv_scores)
     n_conv = sum(1 for w in caught if issubclass(w.category, ConvergenceWarning))
     return Evaluation(final, score_train, score_test, float(cv.mean()), float(cv.std()), cv,
-                      ytr, yte, np.asarray(pred_train), np.asarray(pred_test), y_all, pred_cv, n_conv)
+                      ytr, yte, np.asarray(pred_train), np.asarray(pred_test), y_all, pred_cv, n_conv, fold_of)
 
 
 def score_row(ev: Evaluation, digits: int = 3) -> dict[str, Any]:
@@ -217,3 +222,10 @@ def random_forest_comparison(X_train: Any, y_train: Any, X_test: Any, y_test: An
     forest = cls(n_estimators=n_estimators, random_state=seed, n_jobs=1)
     return evaluate(forest, X_train, y_train, X_test, y_test, cv_folds=cv_folds, seed=seed)
 
+
+def learning_curve_summary(table: pd.DataFrame) -> dict[str, float]:
+    """``tail_change``: change of the CV score over the last third of a learning curve
+    (near 0: levelled off); ``gap``: training minus CV score at full size (over-fitting)."""
+    tail = table.tail(max(2, len(table) // 3))
+    return {"tail_change": float(tail["cv_mean"].iloc[-1] - tail["cv_mean"].iloc[0]),
+            "gap": float(table["train_mean"].iloc[-1] - table["cv_mean"].iloc[-1])}

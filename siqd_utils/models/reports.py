@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, precision_recall_fscore_support
+
+from .evaluation import Evaluation
 
 if TYPE_CHECKING:
     from .tasks import TaskResult
 
-__all__ = ["bands_from_wavelengths", "classification_table", "comparison_table", "confusion_pairs", "task_metrics"]
+__all__ = ["CLASS_SCORES", "STUDY_CONFUSED_PAIRS", "band_error_summary", "bands_from_wavelengths", "class_scores", "class_scores_table", "classification_table", "comparison_table", "confusion_pairs", "task_metrics"]
 
 
 def classification_table(y_true: Any, y_pred: Any, labels: Sequence[Any],
@@ -209,3 +211,67 @@ def bands_from_wavelengths(y_true_nm: Any, y_pred_nm: Any) -> tuple[np.ndarray, 
     pred = assign_bands(np.clip(yp, BANDS[0].lo, BANDS[-1].hi))
     return true, pred
 
+
+#: The scores every classification task reports: name -> metric(y_true, y_pred).
+CLASS_SCORES = {
+    "accuracy": accuracy_score,
+    "balanced_accuracy": balanced_accuracy_score,
+    "macro_f1": lambda t, p: f1_score(t, p, average="macro", zero_division=0),
+}
+
+
+def class_scores(ev: Evaluation) -> dict[str, dict[str, float]]:
+    """Accuracy, balanced accuracy and macro-F1 of one evaluated classifier.
+
+    Each on the training set, the test set and in the k-fold cross-validation over all
+    dots (mean and standard deviation over the folds, from the fold models' predictions).
+
+    Returns
+    -------
+    dict
+        ``{score: {"train", "test", "cv_mean", "cv_std"}}`` and ``n_classes``.
+    """
+    if ev.cv_fold is None:
+        raise ValueError("the evaluation has no fold assignment (cv_fold); re-run evaluate()")
+    out = {}
+    for name, metric in CLASS_SCORES.items():
+        per_fold = [metric(ev.y_cv[ev.cv_fold == f], ev.y_pred_cv[ev.cv_fold == f]) for f in np.unique(ev.cv_fold)]
+        out[name] = {"train": float(metric(ev.y_train, ev.y_pred_train)),
+                     "test": float(metric(ev.y_test, ev.y_pred_test)),
+                     "cv_mean": float(np.mean(per_fold)), "cv_std": float(np.std(per_fold))}
+    out["n_classes"] = int(len(np.unique(ev.y_cv)))
+    return out
+
+
+def class_scores_table(scores: Mapping[str, Mapping[str, dict]], baselines: Mapping[str, float] | None = None,
+                       titles: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per task: each score as train / test / CV mean ± sd, beside the majority baseline."""
+    rows = {}
+    for task, sc in scores.items():
+        row = {}
+        if baselines is not None:
+            row["majority baseline"] = f"{baselines[task]:.3f}"
+        for name, v in sc.items():
+            if not isinstance(v, dict):
+                continue
+            row[name.replace("_", " ")] = f"{v['train']:.3f} / {v['test']:.3f} / {v['cv_mean']:.3f} ± {v['cv_std']:.3f}"
+        rows[(titles or {}).get(task, task)] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "label set (train / test / CV)"
+    return table
+
+
+#: The neighbouring bands the study found its network confused: violet/blue and orange/red.
+STUDY_CONFUSED_PAIRS = ((1, 2), (5, 6))
+
+
+def band_error_summary(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """How a band classifier errs: ``n_wrong``, the share of errors into a neighbouring
+    band (``adjacent_share``) and the errors between the study's pairs (``study_pairs``)."""
+    pairs = confusion_pairs(y_true, y_pred)
+    n_wrong = int(pairs["count"].sum())
+    adjacent = int(pairs.loc[(pairs["true"] - pairs["predicted"]).abs() == 1, "count"].sum())
+    study = {frozenset(p) for p in STUDY_CONFUSED_PAIRS}
+    in_study = int(pairs.loc[[frozenset((t, q)) in study for t, q in zip(pairs["true"], pairs["predicted"])],
+                             "count"].sum())
+    return {"n_wrong": n_wrong, "adjacent_share": adjacent / n_wrong if n_wrong else 0.0, "study_pairs": in_study}

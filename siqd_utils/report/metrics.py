@@ -37,7 +37,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "02_correlations": ("features", "dropped", "retained", "correlation_threshold"),
     "03_structure_classes": ("n_clusters", "cluster_sizes", "spectral_purity", "should_split"),
     "04_property_classes": ("n_outliers", "band_counts"),
-    "05_classification": ("n", "bands", "clusters", "verdict"),
+    "05_classification": ("n", "tasks", "bands_errors", "verdict"),
     "06_regression": ("search", "search_best", "paper_params", "band_accuracy", "rmse_nm"),
     "07_conclusions": ("conclusions",),
     "08_robustness": ("settings", "nested", "gaps", "permutation", "clusterings"),

@@ -25,6 +25,8 @@ __all__ = ["CHAPTERS_USED", "NEAR_PERFECT", "PURE_SHARE", "Conclusion", "evaluat
 
 NEAR_PERFECT = 0.95
 PURE_SHARE = 0.90
+#: Band errors count as "mostly between neighbours" from this share on.
+ADJACENT_SHARE = 0.80
 #: A cluster count (or gap) exceeds noise when fewer than this share of matched noise draws reach it.
 NOISE_SHARE = 0.05
 #: A purity (or score) is above chance when it exceeds the chance mean by more than this many sd.
@@ -129,6 +131,50 @@ def separability_gap(title: str, gap: dict) -> str:
             f"higher in {gap['share_positive']:.0%} of them; {reading}.")
 
 
+def near_perfect(scores: dict) -> bool:
+    """Balanced accuracy of at least :data:`NEAR_PERFECT` on the test set and in cross-validation."""
+    ba = scores["balanced_accuracy"]
+    return ba["test"] >= NEAR_PERFECT and ba["cv_mean"] >= NEAR_PERFECT
+
+
+def separability(title: str, scores: dict, baseline: float) -> str:
+    """How well one label set is learnt, beside its majority baseline (chapter 05)."""
+    ba = scores["balanced_accuracy"]
+    reading = "near-perfect" if near_perfect(scores) else "not near-perfect"
+    return (f"{title}: balanced accuracy {ba['test']:.3f} on the test set and {ba['cv_mean']:.3f} ± "
+            f"{ba['cv_std']:.3f} in cross-validation, macro-F1 {scores['macro_f1']['cv_mean']:.3f} (always answering "
+            f"the largest class: accuracy {baseline:.3f}, balanced accuracy {1 / scores['n_classes']:.3f}); "
+            f"{reading} (criterion: {NEAR_PERFECT} on both).")
+
+
+def easier_than_bands(scores: dict, band_scores: dict) -> bool:
+    """A label set is easier to learn than the bands: higher cross-validated balanced accuracy."""
+    return scores["balanced_accuracy"]["cv_mean"] > band_scores["balanced_accuracy"]["cv_mean"]
+
+
+def structure_vs_bands(easier: dict[str, bool]) -> str:
+    """Which structure label sets are learnt better than the colour bands (``title -> easier?``)."""
+    yes = [t for t, e in easier.items() if e]
+    no = [t for t, e in easier.items() if not e]
+    if not no:
+        return "every structure label set is learnt better than the colour bands (cross-validated balanced accuracy)."
+    if not yes:
+        return "no structure label set is learnt better than the colour bands (cross-validated balanced accuracy)."
+    return (f"{_and(yes)} {'is' if len(yes) == 1 else 'are'} learnt better than the colour bands, "
+            f"{_and(no)} {'is' if len(no) == 1 else 'are'} not (cross-validated balanced accuracy).")
+
+
+def band_errors(summary: dict, top: list[tuple[str, str, int]]) -> str:
+    """Where the band classifier errs in cross-validation (chapter 05)."""
+    if summary["n_wrong"] == 0:
+        return "The band network puts every dot in its band in cross-validation."
+    listed = ", ".join(f"{t} taken for {q} ({n})" for t, q, n in top)
+    kind = "mostly" if summary["adjacent_share"] >= ADJACENT_SHARE else "not mostly"
+    return (f"{summary['n_wrong']} dots are misplaced in cross-validation, {summary['adjacent_share']:.0%} of them "
+            f"into a neighbouring band ({kind} neighbours; criterion {ADJACENT_SHARE:.0%}); the study's pairs "
+            f"(violet with blue, orange with red) account for {summary['study_pairs']}; the most frequent: {listed}.")
+
+
 def above_chance(value: float, mean: float, sd: float) -> bool:
     """True when ``value`` exceeds a chance level ``mean`` by more than :data:`CHANCE_SD` sd."""
     return value > mean + CHANCE_SD * sd
@@ -167,6 +213,12 @@ def band_order(moved: list[str]) -> str:
 
 def _verdict(ok: bool, partly: bool = False) -> str:
     return "holds" if ok else ("holds in part" if partly else "does not hold")
+
+
+def _and(items: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _count(n: int, singular: str, plural: str) -> str:
