@@ -24,7 +24,7 @@ from .errors import ParameterError
 from .parameters import SCHEMA_FILE, load_schema
 from .paths import book_root, display_path, resolve_path
 
-__all__ = ["ChapterSetup", "default_output_dir", "display_path", "setup"]
+__all__ = ["ChapterSetup", "default_output_dir", "display_path", "glue_values", "setup"]
 
 
 class ChapterSetup(NamedTuple):
@@ -98,3 +98,11 @@ def setup(chapter: str, namespace: Mapping[str, Any], *, schema_file: Path | str
         shown = [f"data: {display_path(data_file, root)}"] if data_file is not None else []
         print("\n".join([*shown, f"exports: {display_path(output_dir, root)}"]))
     return ChapterSetup(params, Path(output_dir), data_file)
+
+
+def glue_values(values: Mapping[str, Any]) -> None:
+    """Glue every ``name -> value`` for the chapter's prose (``{glue:text}`name```), without display."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(name, value, display=False)

@@ -38,16 +38,16 @@ from .estimators import CountedMLPClassifier, CountedMLPRegressor, make_estimato
 from .evaluation import Evaluation, evaluate, learning_curve_summary, learning_curve_table, random_forest_comparison, score_row
 from .halving import HalvingComparison, compare_halving, halving_comparison
 from .inputs import KINDS, make_folds
-from .reports import CLASS_SCORES, STUDY_CONFUSED_PAIRS, band_error_summary, bands_from_wavelengths, class_scores, class_scores_table, classification_table, comparison_table, confusion_pairs, task_metrics
+from .reports import CLASS_SCORES, rmse, STUDY_CONFUSED_PAIRS, band_error_summary, bands_from_wavelengths, class_scores, class_scores_table, classification_table, comparison_table, confusion_pairs, task_metrics
 from .search import (METHODS, MLPHalvingRandomSearchCV, MLPRandomSearchCV, ScoreAndWarnings, SearchResult,
                      make_search, random_search, results_table, tie_rule)
-from .space import PARAM_ORDER, HiddenLayerSizes, describe_space, param_space
+from .space import PARAM_ORDER, HiddenLayerSizes, describe_params, describe_space, param_space
 from .tasks import TaskResult, run_task
 from .weights import export_weights, weight_tables
 
 __all__ = [
     "BACKENDS", "CLASS_SCORES", "KINDS", "METHODS", "PARAM_ORDER", "STUDY_CONFUSED_PAIRS",
-    "band_error_summary", "class_scores", "class_scores_table", "learning_curve_summary",
+    "band_error_summary", "describe_params", "rmse", "class_scores", "class_scores_table", "learning_curve_summary",
     "CountedMLPClassifier", "CountedMLPRegressor", "Evaluation", "HalvingComparison", "HiddenLayerSizes",
     "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult", "TaskResult",
     "bands_from_wavelengths", "cache_dir_for", "classification_table", "compare_halving", "comparison_table",

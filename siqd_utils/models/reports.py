@@ -26,7 +26,7 @@ from .evaluation import Evaluation
 if TYPE_CHECKING:
     from .tasks import TaskResult
 
-__all__ = ["CLASS_SCORES", "STUDY_CONFUSED_PAIRS", "band_error_summary", "bands_from_wavelengths", "class_scores", "class_scores_table", "classification_table", "comparison_table", "confusion_pairs", "task_metrics"]
+__all__ = ["CLASS_SCORES", "rmse", "STUDY_CONFUSED_PAIRS", "band_error_summary", "bands_from_wavelengths", "class_scores", "class_scores_table", "classification_table", "comparison_table", "confusion_pairs", "task_metrics"]
 
 
 def classification_table(y_true: Any, y_pred: Any, labels: Sequence[Any],
@@ -275,3 +275,8 @@ def band_error_summary(y_true: Any, y_pred: Any) -> dict[str, float]:
     in_study = int(pairs.loc[[frozenset((t, q)) in study for t, q in zip(pairs["true"], pairs["predicted"])],
                              "count"].sum())
     return {"n_wrong": n_wrong, "adjacent_share": adjacent / n_wrong if n_wrong else 0.0, "study_pairs": in_study}
+
+
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root-mean-square error, in the unit of the target."""
+    return float(np.sqrt(np.mean((np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)) ** 2)))

@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 
 from .inputs import check_kind
 
-__all__ = ["PARAM_ORDER", "SEARCHED", "HiddenLayerSizes", "describe_distribution", "describe_space", "param_space"]
+__all__ = ["describe_params", "PARAM_ORDER", "SEARCHED", "HiddenLayerSizes", "describe_distribution", "describe_space", "param_space"]
 
 #: Order of the MLP parameters in tables (the searched ones, then the fixed ones).
 PARAM_ORDER = ("hidden_layer_sizes", "activation", "solver", "alpha", "learning_rate",
@@ -137,3 +137,13 @@ def describe_space(space: Mapping[str, Any], fixed: Mapping[str, Any] | None = N
     rows = [(name, describe_distribution(dist)) for name, dist in space.items()]
     rows += [(name, f"fixed: {value}") for name, value in (fixed or {}).items()]
     return pd.DataFrame(rows, columns=["parameter", "values drawn"])
+
+
+def describe_params(params: Mapping[str, Any]) -> str:
+    """One network's hyper-parameters in words: ``relu, lbfgs, hidden layers 10-3, alpha = 4.652, ...``."""
+    p = dict(params)
+    layers = "-".join(str(int(u)) for u in p.get("hidden_layer_sizes", ()))
+    parts = [str(p[k]) for k in ("activation", "solver") if k in p]
+    parts.append(f"hidden layers {layers}")
+    parts += [f"{k} = {p[k]}" for k in ("alpha", "max_iter", "learning_rate") if k in p]
+    return ", ".join(parts)

@@ -175,6 +175,35 @@ def band_errors(summary: dict, top: list[tuple[str, str, int]]) -> str:
             f"(violet with blue, orange with red) account for {summary['study_pairs']}; the most frequent: {listed}.")
 
 
+def regression_vs_bands(regressor: dict, classifier: dict, n_test: int) -> dict:
+    """Does reading the band off the regressor's wavelength beat the band classifier? (chapters 06 and 07)
+
+    The decision is made on the cross-validated band accuracy over all dots (the same dots
+    for both, and many more than a test set); the test-set accuracies are quoted beside it.
+
+    Parameters
+    ----------
+    regressor, classifier : dict
+        ``{"test": accuracy, "cv": accuracy}`` of each route to a band.
+    n_test : int
+        Test dots behind the regressor's test accuracy.
+
+    Returns
+    -------
+    dict
+        ``verdict`` ("beats", "level" or "worse") and ``sentence``.
+    """
+    r, c = float(regressor["cv"]), float(classifier["cv"])
+    verdict = "beats" if r > c else "worse" if r < c else "level"
+    reading = {"beats": "reading the band off the predicted wavelength **beats** learning the bands as classes",
+               "worse": "learning the bands as classes does **better** than reading them off the predicted wavelength",
+               "level": "the two routes are **level**"}[verdict]
+    sentence = (f"In cross-validation over all dots the regressor puts {r:.1%} of the dots in the right band, against "
+                f"{c:.1%} for the band classifier; on the {n_test} test dots, {regressor['test']:.1%} against "
+                f"{classifier['test']:.1%} (different test sets): {reading}.")
+    return {"verdict": verdict, "sentence": sentence}
+
+
 def above_chance(value: float, mean: float, sd: float) -> bool:
     """True when ``value`` exceeds a chance level ``mean`` by more than :data:`CHANCE_SD` sd."""
     return value > mean + CHANCE_SD * sd
