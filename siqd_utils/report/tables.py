@@ -17,7 +17,7 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["headline_table", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
 
@@ -139,3 +139,40 @@ def quartiles_by_class(frame: pd.DataFrame, columns, classes, order=None) -> pd.
     if order is not None:
         table = table.reindex([c for c in order if c in set(classes.tolist())])
     return table
+
+
+def headline_table(m: Mapping[str, dict], paper: Mapping) -> pd.DataFrame:
+    """The book's headline numbers beside the study's (chapter 07), from the chapters' metrics ``m``."""
+    c2, c3, c4, c5, c6 = (m[k] for k in ("02_correlations", "03_structure_classes", "04_property_classes",
+                                         "05_classification", "06_regression"))
+    pc, pb, pr = paper["classification"]["clusters"], paper["classification"]["bands"], paper["regression"]
+
+    def ours(task):
+        a, b = task["scores"]["accuracy"], task["scores"]["balanced_accuracy"]
+        return (f"accuracy {a['train']:.3f} / {a['test']:.3f} / {a['cv_mean']:.3f} ± {a['cv_std']:.3f}; balanced "
+                f"{b['cv_mean']:.3f} (CV); baseline {task['label_set']['majority_baseline']:.3f}")
+
+    def theirs(d, train="score_train", test="score_test"):
+        return f"accuracy {d[train]} / {d[test]} / {d['cv_mean']} ± {d['cv_std']}"
+
+    rules = c3["rules"]
+    rows = [
+        ("structures in the data set", c4["n_structures"], paper["dataset"]["n_structures"]),
+        ("removed outside 400-750 nm", c4["n_outliers"], paper["dataset"]["n_below_400nm"]),
+        ("features dropped (|r| > 0.9)", ", ".join(sorted(c2["dropped"])), ", ".join(sorted(paper["features"]["dropped"]))),
+        (f"ILS clusters at p = {c3['min_cluster_size']}: study rule / significance rule",
+         f"{rules['study']['n_clusters']} / {rules['significance']['n_clusters']}", len(paper["clusters"]["sizes"])),
+        ("ILS structure classes (k = 6)", ", ".join(map(str, c3["label_sets"]["ils"]["sizes"].values())),
+         ", ".join(map(str, paper["clusters"]["sizes"]))),
+        ("band counts violet..red", ", ".join(str(c4["band_counts"][b]) for b in paper["bands"]["counts"]),
+         ", ".join(str(v) for v in paper["bands"]["counts"].values())),
+        ("colour bands: train / test / CV", ours(c5["tasks"]["bands"]), theirs(pb)),
+        ("ILS structure classes: train / test / CV", ours(c5["tasks"]["ils"]), theirs(pc)),
+    ]
+    rows += [(f"{t['label_set']['title']}: train / test / CV", ours(t), "–")
+             for k, t in c5["tasks"].items() if k not in ("bands", "ils")]
+    reg = c6["search_best"]
+    rows.append(("wavelength: R² train / test / CV",
+                 f"{reg['score_train']:.3f} / {reg['score_test']:.3f} / {reg['cv_mean']:.3f} ± {reg['cv_std']:.3f}",
+                 f"{pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} ± {pr['cv_std']}"))
+    return pd.DataFrame(rows, columns=["quantity", "this book", "paper"]).astype(str)
