@@ -3,7 +3,7 @@
 Usage (``make book`` runs the first line with ``--profile standard``)::
 
     python -m siqd_utils.book build [--profile quick|standard|paper] [--only CHAPTER]
-                                    [-p NAME VALUE ...] [--build-dir _build] [--force] [--strict]
+                                    [-p NAME VALUE ...] [--build-dir _build] [--force] [--no-strict]
     python -m siqd_utils.book run CHAPTER [--profile ...] [-p NAME VALUE ...] [--force]
     python -m siqd_utils.book params [CHAPTER] [--profile ...] [-p NAME VALUE ...]
 
@@ -33,7 +33,8 @@ How the book is built
 ``data/PROVENANCE.md`` and the executed notebooks in place of the ``.md`` sources.
 Jupyter Book (its Python API, in a subprocess, execution off) turns the stage into
 ``<build-dir>/html``.  Sphinx errors fail the build; warnings are listed and saved to
-``<build-dir>/reports/sphinx-warnings.txt`` (``--strict`` makes them fail the build too).
+``<build-dir>/reports/sphinx-warnings.txt`` and fail the build too (``-W --keep-going``;
+``--no-strict`` lets a build with warnings finish, for drafts).
 """
 
 from __future__ import annotations
@@ -780,7 +781,7 @@ def build_book(
     overrides: dict[str, Any] | None = None,
     build_dir: Path | None = None,
     force: bool = False,
-    strict: bool = False,
+    strict: bool = True,
     timeout: float | None = None,
     log=print,
 ) -> tuple[list[ChapterResult], Path]:
@@ -847,7 +848,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="execute the chapters and build the HTML book")
     common(b)
     b.add_argument("--only", action="append", metavar="CHAPTER", help="execute only this chapter (repeatable); others use their last executed copy")
-    b.add_argument("--strict", action="store_true", help="fail on Sphinx warnings too (-W --keep-going)")
+    b.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                   help="fail on Sphinx warnings too (-W --keep-going; the default); --no-strict only lists them")
     r = sub.add_parser("run", help="execute one chapter (no HTML)")
     r.add_argument("chapter")
     common(r)
