@@ -811,6 +811,9 @@ def build_book(
                                          "not selected and never executed; shown without outputs"))
     log("Building the HTML with Jupyter Book")
     stage = stage_book(layout, build_dir, pages, log=log)
+    from .publish import stage_reader_pages  # generated pages (comparison) and MyST downloads
+
+    stage_reader_pages(layout.root, stage, build_dir, profile=profile, log=log)
     sphinx_build(stage, build_dir, strict=strict, log=log)
     index = build_dir / "html" / "index.html"
     if not index.is_file():
