@@ -66,8 +66,10 @@ GENERATED_PAGES = ("book/comparison",)
 MYST_DIR = "_myst_sources"
 MYST_URL = "myst"
 #: What a Debian machine needs for ``make pdf`` (Sphinx's LaTeX output, built with latexmk).
-PDF_DEBIAN_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra",
-                       "texlive-fonts-recommended", "texlive-xetex", "tex-gyre", "fonts-freefont-otf")
+PDF_DEBIAN_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended",
+                       "texlive-xetex", "xindy", "fonts-freefont-otf")
+#: The programs the LaTeX build runs (Jupyter Book's LaTeX set-up compiles with xelatex, indexes with xindy).
+TEX_TOOLS = ("latexmk", "xelatex", "xindy")
 
 
 class PublishError(RuntimeError):
@@ -135,10 +137,30 @@ def _add_myst_download(app, pagename, templatename, context, doctree) -> None:
             })
 
 
+def _drop_repeated_inline_scripts(app, pagename, templatename, context, doctree) -> None:
+    # With Sphinx 7.4, inline scripts that sphinx-thebe and sphinx-togglebutton add after the
+    # builder has started reach the page twice; the second `const THEBE_JS_URL` is a SyntaxError
+    # in the browser console on every page.  Keep the first copy of each inline body.
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen: set[str] = set()
+    kept = []
+    for js in scripts:
+        body = getattr(js, "attributes", {}).get("body") if not getattr(js, "filename", None) else None
+        if body is not None:
+            if body in seen:
+                continue
+            seen.add(body)
+        kept.append(js)
+    scripts[:] = kept
+
+
 def setup(app) -> dict[str, Any]:
     """Sphinx extension: MyST downloads beside the chapters; launch buttons only with a repository URL."""
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _add_myst_download, priority=900)  # after the theme builds its buttons
+    app.connect("html-page-context", _drop_repeated_inline_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -289,7 +311,7 @@ def publish(root: Path = REPO_ROOT, *, profile: str = "paper", build_dir: Path |
 
 
 def _tex_missing() -> list[str]:
-    return [tool for tool in ("latexmk", "xelatex", "pdflatex") if shutil.which(tool) is None]
+    return [tool for tool in TEX_TOOLS if shutil.which(tool) is None]
 
 
 def pdf_instructions(missing: Sequence[str]) -> str:
@@ -323,7 +345,7 @@ def build_pdf(root: Path = REPO_ROOT, *, profile: str = "standard", build_dir: P
         raise PublishError(f"the LaTeX builder failed (exit {status}); see its output above")
     log("Running latexmk (make all-pdf)")
     proc = subprocess.run(["make", "all-pdf"], cwd=latex, capture_output=True, text=True)
-    pdfs = sorted(latex.glob("*.pdf"))
+    pdfs = sorted(latex.glob("siqd-book*.pdf")) or sorted(latex.glob("*.pdf"))
     if proc.returncode != 0 or not pdfs:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
         raise PublishError(f"latexmk failed (exit {proc.returncode}) in {latex}:\n{tail}")
