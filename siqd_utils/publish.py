@@ -296,6 +296,7 @@ def publish(root: Path = REPO_ROOT, *, profile: str = "paper", build_dir: Path |
     # Pages inside the archive carry the commit's time, so that an unchanged book gives identical bytes.
     mtime = int(_git(root, "show", "-s", "--format=%ct", "HEAD") or 0)
     write_text_atomic(html / "MANIFEST.json", json.dumps(record | {"built": None}, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(html / ".nojekyll", "")  # GitHub Pages would otherwise hide _static/ and _images/
     data = tar_gz(html, name, mtime)
     archive = write_bytes_atomic(out_dir / f"{name}.tar.gz", data)
     digest = _sha256(data)
