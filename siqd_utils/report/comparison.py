@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
+from ..bands import BANDS
+from ..datasets import load_paper_results
 
 __all__ = [
     "FLAG",
@@ -119,14 +121,16 @@ class Table:
     rows: Sequence[Row] = field(default_factory=tuple)
 
 
-_BANDS = ("violet", "blue", "green", "yellow", "orange", "red")
-_N_PAPER_CLASSES = 6
+_BANDS = tuple(b.name for b in BANDS)
+_LO, _HI = f"{BANDS[0].lo:g}", f"{BANDS[-1].hi:g}"
+#: The study's structure classes (six); its colour bands are BANDS.
+_N_CLUSTERS = len(load_paper_results()["clusters"]["sizes"])
 _REPORT_COLUMNS = ("precision", "recall", "F1")
 
 
-def _report_rows(task: str, noun: str, names: Sequence[str] | None = None) -> list[Row]:
+def _report_rows(task: str, noun: str, n_classes: int, names: Sequence[str] | None = None) -> list[Row]:
     rows = []
-    for k in range(1, _N_PAPER_CLASSES + 1):
+    for k in range(1, n_classes + 1):
         name = f"{noun} {k}" + (f" ({names[k - 1]})" if names else "")
         for i, column in enumerate(_REPORT_COLUMNS):
             rows.append(Row(f"{name}: {column}", f"05_classification:{task}.report.{k}.{i}",
@@ -159,8 +163,8 @@ TABLES: tuple[Table, ...] = (
             Row("structures", "01_data:n_structures", "dataset.n_structures", "count"),
             Row("smallest average diameter D (nm)", "01_data:D_min_nm", "dataset.diameter_nm.0", "diameter_nm"),
             Row("largest average diameter D (nm)", "01_data:D_max_nm", "dataset.diameter_nm.1", "diameter_nm"),
-            Row("structures emitting below 400 nm (removed)", "04_property_classes:n_below_400nm", "dataset.n_below_400nm", "count"),
-            Row("analysis set (400-750 nm)", "04_property_classes:n_analysis_set", "dataset.n_after_outlier_removal", "count"),
+            Row(f"structures emitting below {_LO} nm (removed)", "04_property_classes:n_below_400nm", "dataset.n_below_400nm", "count"),
+            Row(f"analysis set ({_LO}-{_HI} nm)", "04_property_classes:n_analysis_set", "dataset.n_after_outlier_removal", "count"),
         ),
     ),
     Table(
@@ -184,7 +188,7 @@ TABLES: tuple[Table, ...] = (
             *(Row(f"{'largest' if k == 0 else f'cluster ranked {k + 1} by size'}", "03_structure_classes:cluster_sizes",
                   "clusters.sizes", "share", metric_total="03_structure_classes:n_analysis_set",
                   paper_total="dataset.n_after_outlier_removal", metric_pick=_ranked(k), paper_pick=_ranked(k))
-              for k in range(_N_PAPER_CLASSES)),
+              for k in range(_N_CLUSTERS)),
         ),
     ),
     Table(
@@ -200,13 +204,13 @@ TABLES: tuple[Table, ...] = (
         "Colour-band classifier, per band (test split)",
         "Both reports are on a test split of about a fifth of the dots, so a band with a few test dots moves by "
         "0.2 or more with one error; the study's support column lists whole band sizes, not test counts.",
-        tuple(_report_rows("bands", "band", _BANDS)),
+        tuple(_report_rows("bands", "band", len(_BANDS), _BANDS)),
     ),
     Table(
         "Structure-class classifier, per class (test split)",
         "The classes are this run's own structure classes, not the study's six; a class the run does not "
         "have is shown as missing, and class numbers are not matched between the two.",
-        tuple(_report_rows("clusters", "class")),
+        tuple(_report_rows("clusters", "class", _N_CLUSTERS)),
     ),
     Table(
         "Classification accuracy and cross-validation",
@@ -526,8 +530,6 @@ def missing_metrics(metrics: Mapping[str, Mapping], tables: Sequence[Table] = TA
 def write_comparison_page(page: Path, build_dir: Path, *, profile: str, paper: dict | None = None) -> list[str]:
     """Write the page from ``<build_dir>/metrics`` and ``<build_dir>/executed``; return the missing metric paths."""
     if paper is None:
-        from ..datasets import load_paper_results
-
         paper = load_paper_results()
     metrics = load_run_metrics(Path(build_dir) / "metrics")
     text = comparison_markdown(metrics, paper, profile=profile, date=run_date(Path(build_dir) / "executed"))
