@@ -295,7 +295,10 @@ def publish(root: Path = REPO_ROOT, *, profile: str = "paper", build_dir: Path |
     name = f"siqd-book-{profile}-{commit[:12] or 'local'}"
     # Pages inside the archive carry the commit's time, so that an unchanged book gives identical bytes.
     mtime = int(_git(root, "show", "-s", "--format=%ct", "HEAD") or 0)
-    write_text_atomic(html / "MANIFEST.json", json.dumps(record | {"built": None}, indent=2, sort_keys=True) + "\n")
+    # The copy inside leaves out what changes from one run to the next (when, and which chapters
+    # were re-executed), so that the same pages give the same archive.
+    inner = {k: v for k, v in record.items() if k not in ("built", "chapters")}
+    write_text_atomic(html / "MANIFEST.json", json.dumps(inner, indent=2, sort_keys=True) + "\n")
     write_text_atomic(html / ".nojekyll", "")  # GitHub Pages would otherwise hide _static/ and _images/
     data = tar_gz(html, name, mtime)
     archive = write_bytes_atomic(out_dir / f"{name}.tar.gz", data)
