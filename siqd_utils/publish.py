@@ -82,6 +82,9 @@ class PublishError(RuntimeError):
 def stage_reader_pages(root: Path, stage: Path, build_dir: Path, *, profile: str, log=print) -> None:
     """Write the generated pages and the MyST downloads into the staged book.
 
+    The comparison page is written only when the stage's ``_toc.yml`` lists ``book/comparison``
+    (a page outside the table of contents would be a Sphinx warning, hence an error).
+
     Parameters
     ----------
     root : Path
@@ -95,7 +98,9 @@ def stage_reader_pages(root: Path, stage: Path, build_dir: Path, *, profile: str
     """
     from .report.comparison import write_comparison_page
 
-    missing = write_comparison_page(stage / "book" / "comparison.md", build_dir, profile=profile)
+    toc = stage / "_toc.yml"
+    listed = toc.is_file() and re.search(r"file:\s*book/comparison\s*$", toc.read_text(encoding="utf-8"), re.MULTILINE)
+    missing = write_comparison_page(stage / "book" / "comparison.md", build_dir, profile=profile) if listed else []
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
         log(f"  comparison page: {len(missing)} quantity(ies) not in the metrics, shown as '–' ({shown})")
@@ -284,6 +289,9 @@ def publish(root: Path = REPO_ROOT, *, profile: str = "paper", build_dir: Path |
 
     build_dir = (build_dir or root / "_build").resolve()
     out_dir = (out_dir or build_dir / "publish").resolve()
+    # Sphinx never deletes what earlier builds left in html/ (images of changed figures, pages of
+    # removed chapters); publish a fresh one.  Only the HTML is redone: chapters stay cached.
+    shutil.rmtree(build_dir / "html", ignore_errors=True)
     results, index = build_book(Layout(root), profile=profile, build_dir=build_dir, strict=True, log=log)
     html = index.parent
     remote = external_requests(html)

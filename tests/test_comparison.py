@@ -180,8 +180,16 @@ def test_the_runner_stages_the_page_and_the_myst_sources(tmp_path):
     build = tmp_path / "_build"
     write_run(build)
     stage = tmp_path / "stage"
+    stage.mkdir()
+    (stage / "_toc.yml").write_text((book.REPO_ROOT / "_toc.yml").read_text())
     stage_reader_pages(book.REPO_ROOT, stage, build, profile="standard", log=lambda *a: None)
     assert "profile `standard`" in (stage / "book" / "comparison.md").read_text(encoding="utf-8")
     for chapter in book.chapters(book.Layout(book.REPO_ROOT)):
         copy_ = stage / MYST_DIR / MYST_URL / "notebooks" / f"{chapter.name}.md"
         assert copy_.read_bytes() == chapter.source.read_bytes()
+    # a book whose table of contents does not list the page does not get it
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    stage_reader_pages(book.REPO_ROOT, other, build, profile="standard", log=lambda *a: None)
+    assert not (other / "book" / "comparison.md").exists()
