@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= standard
 ARGS ?=
 
-.PHONY: venv test test-quick book data bench clean
+.PHONY: venv test test-quick book data bench clean browser publish pdf
 
 venv: $(STAMP)
 
@@ -19,8 +19,8 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## make test: the whole suite: unit tests, toy books under papermill, the quick book built once
-## (every chapter under papermill, the HTML) and the full data regeneration
-test: $(STAMP)
+## (every chapter under papermill, the HTML) and the full data regeneration, and the pages in a real browser
+test: $(STAMP) browser
 	$(PY) -m pytest -q
 
 ## make test-quick: everything but the quick book build and the full data regeneration
@@ -38,6 +38,26 @@ data: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/ils_bench.py
 	$(PY) benchmarks/reconstruct_bench.py
+
+## make browser: Debian's Chromium for tests/test_book_browser.py, installed with apt-get when absent
+## (Playwright drives /usr/bin/chromium; it never downloads a browser of its own)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@test -x $(CHROMIUM) || { \
+	  command -v apt-get >/dev/null || { echo "the browser test needs Chromium at $(CHROMIUM) (Debian package: chromium)"; exit 1; }; \
+	  echo "Installing Debian's chromium for the browser test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## make publish: build the book in the paper profile (cached chapters reused), then write
+## _build/publish/siqd-book-<profile>-<commit>.tar.gz, its .sha256 and a .manifest.json
+PUBLISH_PROFILE ?= paper
+publish: $(STAMP)
+	$(PY) -m siqd_utils.book.publish archive --profile $(PUBLISH_PROFILE)
+
+## make pdf: the book as a PDF (Sphinx's LaTeX builder and latexmk); says which Debian packages to install when TeX is missing
+pdf: $(STAMP)
+	$(PY) -m siqd_utils.book.publish pdf --profile $(PROFILE)
 
 clean:
 	rm -rf _build

@@ -103,7 +103,7 @@ def test_dependency_order_of_the_real_book():
         ("05_classification", "seed", -1, "seed = -1: must be an integer >= 0"),
         ("05_classification", "n_jobs", 0, "n_jobs = 0: must be -1 or an integer >= 1"),
         ("05_classification", "test_size", 1.0, "test_size = 1.0: must be a number strictly between 0 and 1"),
-        ("05_classification", "n_clusters", 1, "n_clusters = 1: must be an integer >= 2, or None"),
+        ("05_classification", "n_clusters", 1, "n_clusters = 1: must be an integer >= 2"),
         ("01_data", "bins", "30", "bins = '30': must be an integer >= 2"),
         ("01_data", "dpi", 10, "dpi = 10: must be an integer from 50 to 600"),
         ("01_data", "data_path", "/no/such/file.csv", "data_path = '/no/such/file.csv': file does not exist"),
@@ -126,7 +126,7 @@ def test_validation_normalises_and_resolves_paths_against_the_root(tmp_path):
     values = spec.validate({"data_path": "mine.csv", "output_dir": "out", "test_size": 1 / 4, "n_jobs": -1}, tmp_path)
     assert values == {"data_path": tmp_path / "mine.csv", "output_dir": tmp_path / "out", "test_size": 0.25,
                       "n_jobs": -1}
-    assert spec.validate({"data_path": None, "n_clusters": None}, tmp_path) == {"data_path": None, "n_clusters": None}
+    assert spec.validate({"data_path": None, "dask_scheduler": None}, tmp_path) == {"data_path": None, "dask_scheduler": None}
     with pytest.raises(ParameterError, match=r"no parameter\(s\) \['n_trails'\]"):
         spec.validate({"n_trails": 3})
 
@@ -305,7 +305,7 @@ def test_setup_validates_resolves_sets_dpi_and_prints_relative_paths(capsys, mon
     values = {**SCHEMA.chapter("03_structure_classes").defaults(), "dpi": 90,
               "output_dir": "_build/outputs/03_structure_classes"}
     P, out, csv = setup("03_structure_classes", values)
-    assert P.min_cluster_size == 15 and P.n_clusters is None and P.data_path is None
+    assert P.min_cluster_size == 15 and P.n_clusters == 6 and P.data_path is None
     assert out == ROOT / "_build" / "outputs" / "03_structure_classes" and csv == ENSEMBLE_CSV
     assert mpl.rcParams["figure.dpi"] == 90
     assert capsys.readouterr().out == "data: data/siqd_ensemble.csv\nexports: _build/outputs/03_structure_classes\n"

@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     execution(b)
     b.add_argument("--only", action="append", metavar="CHAPTER",
                    help="execute only this chapter (repeatable), with what it reads and what reads it kept up to date")
-    b.add_argument("--strict", action="store_true", help="fail on Sphinx warnings too (-W --keep-going)")
+    b.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                   help="fail on Sphinx warnings too (-W --keep-going; the default); --no-strict only lists them")
     r = sub.add_parser("run", help="bring one chapter (and what reads it) up to date; no HTML")
     r.add_argument("chapter")
     common(r)

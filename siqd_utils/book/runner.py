@@ -476,7 +476,7 @@ def build_book(
     overrides: dict[str, Any] | None = None,
     build_dir: Path | None = None,
     force: bool = False,
-    strict: bool = False,
+    strict: bool = True,
     timeout: float | None = None,
     log=print,
 ) -> tuple[list[ChapterResult], Path]:
@@ -489,6 +489,9 @@ def build_book(
     pages = {r.chapter: r.notebook or unexecuted_copy(c, p.build_dir) for r, c in zip(results, p.every)}
     log("Building the HTML with Jupyter Book")
     stage = stage_book(layout, p.build_dir, pages, log=log)
+    from .publish import stage_reader_pages  # a Sphinx extension as well: imported only when building
+
+    stage_reader_pages(layout.root, stage, p.build_dir, profile=profile, log=log)  # comparison page, MyST downloads
     sphinx_build(stage, p.build_dir, strict=strict, log=log)
     index = p.build_dir / "html" / "index.html"
     if not index.is_file():
