@@ -44,6 +44,8 @@ import scipy.sparse.linalg as spla
 from ase import Atoms
 from scipy.spatial import cKDTree
 
+from .lattice import SI_H_CUTOFF, SI_SI_CUTOFF
+
 __all__ = [
     "ORBITALS",
     "SI_ONSITE",
@@ -100,10 +102,8 @@ H_SI = {
     ("s", "p"): (4.2518,),
     ("s", "d"): (-2.1055,),
 }
-#: Si-Si coupling cutoff (A): bulk bond 2.3517 A, second neighbours 3.84 A.
-SI_SI_CUTOFF = 2.6
-#: Si-H coupling cutoff (A): bond 1.48 A; H-H pairs (>= ~1.4 A apart) are never coupled.
-SI_H_CUTOFF = 1.7
+# Couplings: every Si-Si pair closer than SI_SI_CUTOFF and Si-H pair closer than
+# SI_H_CUTOFF (the bond cutoffs of .lattice); H-H pairs (>= ~1.4 A apart) never.
 #: Lattice constant used for the bulk checks (A).
 A_BULK = 5.431
 
