@@ -34,6 +34,7 @@ def _build(args, parser) -> int:
     sums = write_ensemble(args.out, frame, structures, calibration, settings, stats)
     print(f"{stats['n_structures']} structures from {stats['n_cuts']} distinct cuts; "
           f"geometry {stats['seconds_geometry']:.1f} s, tight binding {stats['seconds_tight_binding']:.1f} s, "
+          f"construction choices and size law {stats['seconds_choices_and_size_law']:.1f} s, "
           f"total {time.perf_counter() - t0:.1f} s")
     print(f"calibration: alpha = {calibration.alpha:.5f}, beta = {calibration.beta:+.5f} eV")
     for name, digest in sums.items():

@@ -33,10 +33,15 @@ from ..bands import HC_EV_NM
 from ..data import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
 from ..paper import load_paper_results
 from .calibration import Calibration, fit_calibration
-from .choices import POOL_RADIUS
+from .choices import POOL_RADIUS, evaluate_choices
 from .cuts import enumerate_cuts
 from .features import DEFAULT_DIAMETER, DIAMETERS, diameter, equivalent_sphere_diameter, row_of
 from .lattice import A_SI, CENTRES, MIN_SI_NEIGHBOURS, passivate, si_neighbour_counts
+from .size_law import size_law
+
+#: Folds of the size-law cross-validation; a build with fewer than four times as many
+#: structures (a small test ensemble) records no size-law numbers.
+SIZE_LAW_FOLDS = 10
 
 __all__ = ["EnsembleSettings", "build_ensemble", "write_ensemble", "DATA_FILES"]
 
@@ -167,7 +172,13 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     for atoms, ident, shape, wl in zip(structures, frame["id"], frame["shape"], frame["wavelength_nm"]):
         # Provenance only: featurize never reads info (the tests strip it first).
         atoms.info.update({"id": ident, "shape": shape, "wavelength_nm": float(wl)})
-    stats = {"n_cuts": n_cuts, "n_structures": len(frame), "seconds_geometry": t_geometry, "seconds_tight_binding": t_tb}
+    t2 = time.perf_counter()
+    paper = load_paper_results()
+    # Geometry-only counts for every construction choice (cached; see .choices).
+    choices = evaluate_choices(paper, progress=progress, n_jobs=n_jobs)
+    law = size_law(frame, n_splits=SIZE_LAW_FOLDS) if len(frame) >= 4 * SIZE_LAW_FOLDS else None
+    stats = {"n_cuts": n_cuts, "n_structures": len(frame), "seconds_geometry": t_geometry, "seconds_tight_binding": t_tb,
+             "seconds_choices_and_size_law": time.perf_counter() - t2, "choices": choices, "size_law": law}
     return frame, structures, calibration, stats
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from ..atomic import write_bytes_atomic
 from .cuts import enumerate_cuts
@@ -108,11 +109,11 @@ def structure_sizes(centre: str, min_neighbours: int, pool: float = POOL_RADIUS,
     if reach > pool - 2.5:
         raise RuntimeError(f"a structure about the {centre} centre with D <= {max(UPPER_LIMITS)} nm reaches "
                            f"{reach:.1f} A, too close to the {pool} A pool; raise POOL_RADIUS")
+    # Served through its CSV text either way, so a cached and a fresh table are the same numbers.
+    text = sizes.to_csv(index=False, float_format="%.9g", lineterminator="\n")
     if use_cache:
-        buf = io.StringIO()
-        sizes.to_csv(buf, index=False, float_format="%.9g", lineterminator="\n")
-        write_bytes_atomic(path, buf.getvalue().encode())
-    return sizes
+        write_bytes_atomic(path, text.encode())
+    return pd.read_csv(io.StringIO(text))
 
 
 def distance_to_source(count: int, d_min: float, d_max: float, paper: dict) -> float:
@@ -127,8 +128,19 @@ def distance_to_source(count: int, d_min: float, d_max: float, paper: dict) -> f
     return abs(count - n_src) / n_src + (abs(d_min - lo) + abs(d_max - hi)) / (hi - lo)
 
 
-def evaluate_choices(paper: dict, use_cache: bool = True, progress: bool = False) -> pd.DataFrame:
+def evaluate_choices(paper: dict, use_cache: bool = True, progress: bool = False, n_jobs: int = 1) -> pd.DataFrame:
     """Count and D range of the ensemble for every combination of construction choices.
+
+    Parameters
+    ----------
+    paper : dict
+        The study's numbers (:func:`siqd_utils.paper.load_paper_results`).
+    use_cache : bool, default=True
+        Read and write the size tables in :data:`CACHE_DIR`.
+    progress : bool, default=False
+        Progress bars for the enumerations.
+    n_jobs : int, default=1
+        Processes for the six enumerations (joblib).
 
     Returns
     -------
@@ -137,9 +149,12 @@ def evaluate_choices(paper: dict, use_cache: bool = True, progress: bool = False
         ``D_max`` (nm), ``centrosymmetric`` (bond or hex centre) and ``distance``
         (:func:`distance_to_source`), sorted by the choices.
     """
+    combos = list(itertools.product(CENTRINGS, (True, False)))
+    tables = Parallel(n_jobs=n_jobs)(
+        delayed(structure_sizes)(centre, MIN_SI_NEIGHBOURS if prune_on else 0, use_cache=use_cache, progress=progress)
+        for centre, prune_on in combos)
     rows = []
-    for centre, prune_on in itertools.product(CENTRINGS, (True, False)):
-        sizes = structure_sizes(centre, MIN_SI_NEIGHBOURS if prune_on else 0, use_cache=use_cache, progress=progress)
+    for (centre, prune_on), sizes in zip(combos, tables):
         for definition, limit in itertools.product(DIAMETERS, UPPER_LIMITS):
             d = sizes[f"D_{definition}"]
             d = d[(d >= MIN_DIAMETER) & (d <= limit)]

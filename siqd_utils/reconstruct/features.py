@@ -35,7 +35,7 @@ import numpy as np
 from ase import Atoms
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from .facets import FacetAnalysis, facet_analysis
 from .lattice import A_SI, SI_H_CUTOFF, SI_SI_CUTOFF
@@ -78,7 +78,12 @@ _DIRECTIONS = _fibonacci_sphere(2000)
 
 def mean_caliper_diameter(positions: np.ndarray) -> float:
     """Mean caliper width (same unit as ``positions``) over 2,000 even directions."""
-    proj = np.asarray(positions, dtype=float) @ _DIRECTIONS.T
+    pts = np.asarray(positions, dtype=float)
+    try:  # extreme projections lie on hull vertices: same widths, far fewer points
+        pts = pts[ConvexHull(pts).vertices]
+    except QhullError:  # fewer than four points, or all coplanar
+        pass
+    proj = pts @ _DIRECTIONS.T
     return float(np.mean(proj.max(axis=0) - proj.min(axis=0)))
 
 
