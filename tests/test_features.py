@@ -1,15 +1,26 @@
-"""Geometry, passivation, facet fractions and features of known clusters."""
+"""Geometry, passivation, the facet analysis from atoms, and the features of known clusters."""
+
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from ase import Atoms
+from ase.io import read
+from scipy.spatial import cKDTree
+from scipy.spatial.transform import Rotation
 
-from siqd_utils.reconstruct import enumerate_cuts, featurize, featurize_xyz
-from siqd_utils.reconstruct.cuts import shape_name
-from siqd_utils.reconstruct.lattice import CENTRES, D_SI_H, diamond_sites, passivate
+from siqd_utils.data import DATA_DIR, FACET_COLUMNS, load_ensemble
+from siqd_utils.reconstruct import FacetEstimateWarning, analyse, enumerate_cuts, featurize
+from siqd_utils.reconstruct.facets import lattice_facets, shape_name
+from siqd_utils.reconstruct.features import diameter, equivalent_sphere_diameter, mean_caliper_diameter
+from siqd_utils.reconstruct.lattice import (A_SI, CENTRES, D_SI_H, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, NO_PRUNING,
+                                            diamond_sites, neighbour_table, passivate, prune, si_neighbour_counts)
+from siqd_utils.reconstruct.lattice_fit import SNAP_TOLERANCE, fit_diamond_lattice
 from siqd_utils.reconstruct.polyhedra import all_normals, facet_areas
 
 FACETS = ("f100", "f110", "f111", "f113")
+STRUCTURES = DATA_DIR / "siqd_structures.extxyz.gz"
 
 
 def _distances(**fam):
@@ -23,7 +34,30 @@ def _fractions(**fam):
     return {k: areas[k[1:]] / areas["total"] for k in FACETS}
 
 
-def test_pure_shapes_have_one_family():
+def cut_cluster(centre: str, distances: dict, min_neighbours: int = MIN_SI_NEIGHBOURS, radius: float = 22.0) -> Atoms:
+    """A symmetric cut about ``centre`` ({family index: distance in A}), pruned and passivated as the builder does."""
+    c = CENTRES[centre]
+    sites = diamond_sites(radius, c)
+    normals, owner = all_normals()
+    proj = ((sites - c) * (A_SI / 4.0)) @ normals.T
+    mask = np.ones(len(sites), dtype=bool)
+    for k, d in distances.items():
+        mask &= (proj[:, owner == k] < d).all(axis=1)
+    mask = prune(mask, neighbour_table(sites), min_neighbours)
+    return passivate(sites[mask], c)
+
+
+def moved(atoms: Atoms, seed: int, jitter: float = 0.0) -> Atoms:
+    """The same cluster rotated, translated and (optionally) jittered, with no info."""
+    rng = np.random.default_rng(seed)
+    out = Atoms(atoms.get_chemical_symbols(), positions=atoms.positions)
+    rot = Rotation.random(random_state=seed).as_matrix()
+    out.positions = atoms.positions @ rot.T + rng.uniform(-10, 10, 3) + rng.normal(0.0, jitter, atoms.positions.shape)
+    return out
+
+
+# ----------------------------------------------------------------------------- polyhedra
+def test_pure_polyhedra_have_one_family():
     assert _fractions(d100=5.0)["f100"] == pytest.approx(1.0)
     assert _fractions(d111=5.0)["f111"] == pytest.approx(1.0)
     assert _fractions(d110=5.0)["f110"] == pytest.approx(1.0)
@@ -48,10 +82,19 @@ def test_far_plane_adds_no_area():
     assert f["f100"] == pytest.approx(1.0) and f["f111"] == 0.0
 
 
+def test_shape_names():
+    assert shape_name({"f100": 1.0, "f110": 0.0, "f111": 0.0, "f113": 0.0}) == "cube"
+    assert shape_name({"f100": 0.3, "f110": 0.0, "f111": 0.7, "f113": 0.0}) == "truncated octahedron"
+    assert shape_name({"f100": 0.2, "f110": 0.5, "f111": 0.3, "f113": 0.0}) == "doubly truncated rhombic dodecahedron"
+    # equal majorities go to the lower Miller family
+    assert shape_name({"f100": 0.5, "f110": 0.0, "f111": 0.5, "f113": 0.0}) == "truncated cube"
+
+
+# ----------------------------------------------------------------------------- lattice and passivation
 @pytest.mark.parametrize(("radius", "n_si", "n_h", "bonds"), [(5.43, 29, 36, 40), (5.9, 35, 36, 52)])
 def test_atom_centred_spheres_match_hand_counts(radius, n_si, n_h, bonds):
     atoms = passivate(diamond_sites(radius, CENTRES["atom"]), CENTRES["atom"])
-    f = featurize(atoms, facets="atoms")
+    f = featurize(atoms)
     assert (f["n_Si"], f["n_H"]) == (n_si, n_h)
     # Every Si has four bonds, each to a Si (counted twice) or to one H.
     assert 4 * n_si == 2 * bonds + n_h
@@ -72,6 +115,35 @@ def test_passivation_geometry():
     assert np.all(n_si_nb + n_h_nb == 4)
 
 
+def test_prune_is_the_two_core():
+    sites = diamond_sites(9.0, CENTRES["bond"])
+    table = neighbour_table(sites)
+    rng = np.random.default_rng(3)
+    mask = rng.random(len(sites)) < 0.7
+    kept = prune(mask, table, 2)
+    # every kept site keeps >= 2 kept neighbours, and no removed site of the mask could come back
+    padded = np.append(kept, False)
+    assert np.all(padded[table][kept].sum(axis=1) >= 2)
+    assert not (kept & ~mask).any()
+    assert np.array_equal(prune(kept, table, 2), kept)
+
+
+def test_diameter_definitions():
+    sites = diamond_sites(14.0, CENTRES["atom"])
+    si = sites * (A_SI / 4.0)
+    nb = si_neighbour_counts(sites)
+    d_cal = diameter(si, nb, "caliper")
+    d_sph = diameter(si, nb, "sphere")
+    d_sur = diameter(si, nb, "surface")
+    assert d_sph == pytest.approx(float(equivalent_sphere_diameter(len(si))))
+    assert d_cal == pytest.approx(mean_caliper_diameter(si) / 10)
+    # a ball of radius 14 A: every definition lands between 2.5 and 2.9 nm
+    assert 2.5 < d_cal < 2.8 and 2.5 < d_sur < 2.8 and 2.6 < d_sph < 2.9
+    with pytest.raises(ValueError, match="diameter definition"):
+        diameter(si, nb, "volume")
+
+
+# ----------------------------------------------------------------------------- cuts
 @pytest.fixture(scope="module")
 def small_cuts():
     return enumerate_cuts("bond", max_radius=9.0, progress=False)
@@ -86,22 +158,20 @@ def test_cuts_are_distinct_and_centrosymmetric(small_cuts):
         assert {tuple(s) for s in mirrored} == {tuple(s) for s in c.sites}
 
 
-def test_cut_shapes_follow_their_facets(small_cuts):
+def test_every_cut_is_an_exact_cut_with_no_more_families_than_it_used(small_cuts):
     for c in small_cuts:
-        assert sum(c.fractions.values()) == pytest.approx(1.0)
-        assert shape_name(c.fractions) == c.shape
-        present = sum(v > 1e-9 for v in c.fractions.values())
-        assert present <= 3
-        assert c.shape.startswith({1: "", 2: "truncated", 3: "doubly truncated"}[present])
+        families, fractions, _, _, method, k = lattice_facets(c.sites)
+        used = sum(np.isfinite(d) for d in c.distances.values())
+        assert method == "exact-cut" and k == MIN_SI_NEIGHBOURS
+        assert 1 <= len(families) <= used
+        assert sum(fractions.values()) == pytest.approx(1.0)
+        assert all(fractions[f"f{f}"] > 0 for f in families)
 
 
 def test_cut_structure_hand_counts(small_cuts):
-    # Two cut shapes, counted independently of featurize: Si-Si bonds by brute force,
-    # H = 4 n_Si - 2 bonds.
-    picked = [c for c in small_cuts if c.shape in ("cube", "octahedron", "rhombic dodecahedron")][:2]
-    assert len(picked) == 2
-    for c in picked:
-        atoms = passivate(c.sites, CENTRES["bond"], {f"cut_{k}": v for k, v in c.distances.items()})
+    # Counted independently of featurize: Si-Si bonds by brute force, H = 4 n_Si - 2 bonds.
+    for c in small_cuts[:: max(1, len(small_cuts) // 6)]:
+        atoms = passivate(c.sites, CENTRES["bond"])
         si = atoms.positions[atoms.numbers == 14]
         d = np.linalg.norm(si[:, None] - si[None], axis=2)
         bonds = int(((d > 0.1) & (d < 2.5)).sum() // 2)
@@ -109,16 +179,138 @@ def test_cut_structure_hand_counts(small_cuts):
         assert f["n_Si"] == len(c.sites)
         assert f["n_H"] == 4 * len(c.sites) - 2 * bonds
         assert f["n_coord"] == pytest.approx(2 * bonds / len(c.sites))
-        assert f[f"f{ {'cube': '100', 'octahedron': '111', 'rhombic dodecahedron': '110'}[c.shape]}"] == pytest.approx(1.0)
         assert sum(f[k] for k in FACETS) == pytest.approx(1.0)
 
 
-def test_fractions_sum_to_one_from_atoms(small_cuts):
-    for c in small_cuts[:20]:
-        atoms = passivate(c.sites, CENTRES["bond"])
-        f = featurize(atoms)  # no cut stored: polyhedron from the atoms
-        assert sum(f[k] for k in FACETS) == pytest.approx(1.0)
-        assert all(0 <= f[k] <= 1 for k in FACETS)
+# ----------------------------------------------------------------------------- facet analysis
+@pytest.mark.parametrize("centre", ["atom", "bond", "hex"])
+@pytest.mark.parametrize("family", range(4), ids=[FAMILY_KEYS[f] for f in FAMILIES])
+@pytest.mark.parametrize("distance", [9.5, 12.5])
+def test_pure_shapes_about_each_centre_are_one_family(centre, family, distance):
+    atoms = cut_cluster(centre, {family: distance})
+    f, facets = analyse(atoms)
+    key = FAMILY_KEYS[FAMILIES[family]]
+    assert facets.method == "exact-cut"
+    assert facets.families == (key,)
+    assert f[f"f{key}"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_cube_with_pruned_corners_is_a_cube():
+    # Planes in the gap just outside a {100} layer leave corner Si with one Si neighbour;
+    # pruning removes them, and the atoms are still a {100} cut.
+    raw = cut_cluster("bond", {0: 10.9}, min_neighbours=NO_PRUNING)
+    pruned = cut_cluster("bond", {0: 10.9})
+    assert (pruned.numbers == 14).sum() < (raw.numbers == 14).sum()
+    f, facets = analyse(pruned)
+    assert facets.families == ("100",) and f["f100"] == pytest.approx(1.0)
+
+
+def test_unpruned_cut_keeps_its_sih3_groups_and_its_family():
+    atoms = cut_cluster("hex", {2: 9.5}, min_neighbours=NO_PRUNING)
+    assert si_neighbour_counts_of(atoms).min() == 1  # SiH3 groups present
+    f, facets = analyse(atoms)
+    assert facets.min_neighbours == NO_PRUNING
+    assert facets.method == "exact-cut" and facets.families == ("111",)
+
+
+def si_neighbour_counts_of(atoms):
+    si = atoms.positions[atoms.numbers == 14]
+    d = np.linalg.norm(si[:, None] - si[None], axis=2)
+    return ((d > 0.1) & (d < 2.6)).sum(axis=1)
+
+
+def test_lattice_fit_recovers_a_moved_cluster():
+    atoms = moved(cut_cluster("hex", {1: 10.0, 2: 9.0}), 1)
+    si = atoms.positions[atoms.numbers == 14]
+    fit = fit_diamond_lattice(si, cKDTree(si).query_pairs(2.6, output_type="ndarray"))
+    assert fit.ok
+    assert fit.max_displacement < 1e-9
+    assert fit.lattice_constant == pytest.approx(A_SI)
+
+
+def test_rotation_and_translation_change_nothing():
+    atoms = cut_cluster("bond", {0: 9.0, 3: 10.5})
+    f0, a0 = analyse(atoms)
+    f1, a1 = analyse(moved(atoms, 7))
+    assert a1.families == a0.families and a1.method == "exact-cut"
+    for k in (*FACETS, "n_Si", "n_H", "n_coord", "HSi_ratio"):
+        assert f1[k] == pytest.approx(f0[k], abs=1e-9)
+    assert f1["D"] == pytest.approx(f0["D"], abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def shipped_structures():
+    frames = read(STRUCTURES, index=":")
+    for atoms in frames:
+        atoms.info = {}  # bare atoms: nothing stored may help
+    return frames
+
+
+@pytest.fixture(scope="module")
+def shipped_table():
+    return load_ensemble()
+
+
+def test_jittered_atoms_keep_families_and_fractions(shipped_structures, shipped_table):
+    rng = np.random.default_rng(2024)
+    picks = rng.choice(len(shipped_structures), size=12, replace=False)
+    for i in picks:
+        row = shipped_table.iloc[i]
+        f, facets = analyse(moved(shipped_structures[i], int(i), jitter=0.05))
+        present = tuple(k[1:] for k in FACET_COLUMNS if row[k] > 0)
+        assert facets.method == "exact-cut", (row["id"], facets.note)
+        assert facets.families == present, row["id"]
+        assert facets.lattice.max_displacement < SNAP_TOLERANCE
+        assert max(abs(f[k] - row[k]) for k in FACETS) <= 0.03, row["id"]
+
+
+def test_every_shipped_structure_refeaturizes_to_its_row(shipped_structures, shipped_table):
+    assert len(shipped_structures) == len(shipped_table)
+    for atoms, (_, row) in zip(shipped_structures, shipped_table.iterrows()):
+        f, facets = analyse(atoms, source=row["id"])
+        assert (f["n_Si"], f["n_H"]) == (row["n_Si"], row["n_H"]), row["id"]
+        assert facets.shape == row["shape"] and facets.method == row["facet_method"], row["id"]
+        assert facets.families == tuple(k[1:] for k in FACET_COLUMNS if row[k] > 0), row["id"]
+        for k in FACETS:
+            assert f[k] == pytest.approx(row[k], abs=1e-6), (row["id"], k)
+        assert f["D"] == pytest.approx(row["D"], abs=1e-4), row["id"]
+        assert f["n_coord"] == pytest.approx(row["n_coord"], abs=1e-6), row["id"]
+        assert f["HSi_ratio"] == pytest.approx(row["HSi_ratio"], abs=1e-6), row["id"]
+
+
+def test_sphere_falls_back_to_tight_planes_with_a_warning():
+    atoms = passivate(diamond_sites(14.0, CENTRES["atom"]), CENTRES["atom"])
+    with pytest.warns(FacetEstimateWarning, match="tight-planes"):
+        f, facets = analyse(atoms, source="ball.xyz")
+    assert facets.method == "tight-planes"
+    assert sum(f[k] for k in FACETS) == pytest.approx(1.0)
+
+
+def test_distorted_cluster_falls_back_to_supporting_planes_with_a_warning():
+    atoms = cut_cluster("bond", {2: 9.0})
+    si = atoms.numbers == 14
+    # A 12 % shear of the Si frame, each H carried with its Si: bonds and coordination
+    # survive, but no diamond lattice fits within the snap tolerance.
+    shear = np.array([[1.0, 0.12, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    pos = atoms.positions.copy()
+    host = cKDTree(pos[si]).query(pos[~si])[1]
+    new_si = pos[si] @ shear.T
+    pos[~si] += new_si[host] - pos[si][host]
+    pos[si] = new_si
+    bent = Atoms(atoms.get_chemical_symbols(), positions=pos)
+    with pytest.warns(FacetEstimateWarning, match="bent.xyz: no diamond lattice fits"):
+        f, facets = analyse(bent, source="bent.xyz")
+    assert facets.method == "supporting-planes"
+    assert "lattice site" in facets.lattice.reason or "tetrahedral" in facets.lattice.reason
+    assert sum(f[k] for k in FACETS) == pytest.approx(1.0)
+    assert f["n_Si"] == si.sum()
+
+
+def test_featurize_has_no_warning_for_lattice_cuts():
+    atoms = cut_cluster("hex", {0: 9.0, 2: 10.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        featurize(atoms)
 
 
 def test_featurize_rejects_other_elements():
@@ -126,17 +318,23 @@ def test_featurize_rejects_other_elements():
         featurize(Atoms("SiO", positions=[[0, 0, 0], [1.6, 0, 0]]))
 
 
-def test_featurize_xyz_roundtrip(tmp_path):
+def test_featurize_rejects_a_bare_dangling_bond():
     atoms = passivate(diamond_sites(5.43, CENTRES["atom"]), CENTRES["atom"])
-    path = tmp_path / "si29.xyz"
-    atoms.write(path)
-    assert featurize_xyz(path) == featurize(atoms)
-    with pytest.raises(FileNotFoundError, match="nope.xyz"):
-        featurize_xyz(tmp_path / "nope.xyz")
+    del atoms[len(atoms) - 1]  # one H gone
+    with pytest.raises(ValueError, match=r"my.xyz: Si atom \d+ has \d Si and \d H neighbours, under-coordinated"):
+        featurize(atoms, source="my.xyz")
 
 
-def test_diameter_of_sphere_cluster():
-    atoms = passivate(diamond_sites(14.0, CENTRES["atom"]), CENTRES["atom"])
-    f = featurize(atoms, facets="atoms")
-    # mean caliper width of the atom centres: a bit under 2 R for a faceted ball
-    assert 2.5 < f["D"] < 2.8
+def test_featurize_rejects_two_clusters():
+    one = passivate(diamond_sites(5.43, CENTRES["atom"]), CENTRES["atom"])
+    two = one.copy()
+    two.positions += [30.0, 0, 0]
+    with pytest.raises(ValueError, match="two.xyz: the Si atoms form 2 separate clusters"):
+        featurize(one + two, source="two.xyz")
+
+
+def test_shipped_table_facets_are_exact_and_at_most_three(shipped_table):
+    assert (shipped_table["facet_method"] == "exact-cut").all()
+    n_fam = (shipped_table[list(FACET_COLUMNS)] > 0).sum(axis=1)
+    assert n_fam.between(1, 3).all()
+    assert pd.Series(shipped_table["shape"]).map(lambda s: not s.startswith("triply")).all()

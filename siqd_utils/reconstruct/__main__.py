@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .build import EnsembleSettings, build_ensemble, write_ensemble
 from .features import DEFAULT_DIAMETER, DIAMETERS
-from .lattice import MIN_SI_NEIGHBOURS
+from .lattice import MIN_SI_NEIGHBOURS, NO_PRUNING
 
 
 def _build(args, parser) -> int:
@@ -28,7 +28,7 @@ def _build(args, parser) -> int:
     if args.n_jobs == 0:
         parser.error("--n-jobs must not be 0")
     settings = EnsembleSettings(centre=args.centre, diameter=args.diameter, max_diameter=args.max_diameter,
-                                min_neighbours=0 if args.no_prune else MIN_SI_NEIGHBOURS)
+                                min_neighbours=NO_PRUNING if args.no_prune else MIN_SI_NEIGHBOURS)
     t0 = time.perf_counter()
     frame, structures, calibration, stats = build_ensemble(settings, n_jobs=args.n_jobs, progress=not args.quiet)
     sums = write_ensemble(args.out, frame, structures, calibration, settings, stats)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--diameter", choices=DIAMETERS, default=defaults.diameter,
                    help="definition of D for the size window and the column (default %(default)s)")
     b.add_argument("--no-prune", action="store_true",
-                   help=f"keep Si left with fewer than {MIN_SI_NEIGHBOURS} Si neighbours (SiH3 groups)")
+                   help=f"keep Si left with fewer than {MIN_SI_NEIGHBOURS} Si neighbours (SiH3 groups; lone SiH4 still go)")
     b.add_argument("--n-jobs", type=int, default=1, help="processes for the tight-binding gaps (default 1)")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(run=_build)

@@ -10,7 +10,8 @@ counts the structures for every combination (geometry only, no tight binding):
 * centring: bond centre, hexagonal interstitial (the two inversion centres of the
   diamond lattice), atom (Td, not centrosymmetric; for comparison);
 * diameter: :data:`.features.DIAMETERS`;
-* pruning of Si with fewer than two Si neighbours: on or off;
+* pruning of Si with fewer than two Si neighbours: on, or off (SiH3 groups kept;
+  lone SiH4 molecules, not part of any dot, are always dropped);
 * upper limit of D: 3.0 nm or 3.04 nm (lower limit 0.5 nm throughout).
 
 The per-structure sizes of each (centring, pruning) enumeration are cached in
@@ -33,7 +34,7 @@ from joblib import Parallel, delayed
 from ..atomic import write_bytes_atomic
 from .cuts import enumerate_cuts
 from .features import DIAMETERS, diameter
-from .lattice import A_SI, CENTRES, MIN_SI_NEIGHBOURS, si_neighbour_counts
+from .lattice import A_SI, CENTRES, MIN_SI_NEIGHBOURS, NO_PRUNING, si_neighbour_counts
 
 __all__ = ["CACHE_DIR", "CENTRINGS", "MIN_DIAMETER", "POOL_RADIUS", "UPPER_LIMITS", "distance_to_source",
            "evaluate_choices", "structure_sizes"]
@@ -54,10 +55,20 @@ CACHE_DIR = Path(__file__).resolve().parents[2] / "_build" / "cache" / "reconstr
 _DEPENDS_ON = ("cuts.py", "lattice.py", "features.py", "choices.py")
 
 
-def _cache_key(centre: str, min_neighbours: int, pool: float) -> str:
+def _source_digest() -> bytes:
     digest = hashlib.sha256()
     for name in _DEPENDS_ON:
         digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.digest()
+
+
+#: Hash of the modules' source as imported (read once, so a file edited while a build
+#: runs cannot label old results with new code).
+_SOURCE_DIGEST = _source_digest()
+
+
+def _cache_key(centre: str, min_neighbours: int, pool: float) -> str:
+    digest = hashlib.sha256(_SOURCE_DIGEST)
     digest.update(f"{centre}|{min_neighbours}|{pool!r}".encode())
     return digest.hexdigest()[:20]
 
@@ -71,7 +82,7 @@ def structure_sizes(centre: str, min_neighbours: int, pool: float = POOL_RADIUS,
     centre : str
         Cutting centre (:data:`.lattice.CENTRES`).
     min_neighbours : int
-        Pruning rule (2: the builder's; 0: none).
+        Pruning rule (2: the builder's; 1: keep SiH3 groups, drop lone Si).
     pool : float, default=POOL_RADIUS
         Enumeration radius (A).
     use_cache : bool, default=True
@@ -151,7 +162,7 @@ def evaluate_choices(paper: dict, use_cache: bool = True, progress: bool = False
     """
     combos = list(itertools.product(CENTRINGS, (True, False)))
     tables = Parallel(n_jobs=n_jobs)(
-        delayed(structure_sizes)(centre, MIN_SI_NEIGHBOURS if prune_on else 0, use_cache=use_cache, progress=progress)
+        delayed(structure_sizes)(centre, MIN_SI_NEIGHBOURS if prune_on else NO_PRUNING, use_cache=use_cache, progress=progress)
         for centre, prune_on in combos)
     rows = []
     for (centre, prune_on), sizes in zip(combos, tables):

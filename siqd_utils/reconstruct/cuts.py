@@ -19,6 +19,8 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
 from .lattice import A_SI, CENTRES, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, diamond_sites, neighbour_table, prune
@@ -46,6 +48,17 @@ def _family_radii(sites: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.stack([proj[:, owner == k].max(axis=1) for k in range(len(FAMILIES))], axis=1)
 
 
+def _connected(mask: np.ndarray, table: np.ndarray) -> bool:
+    """Whether the kept sites form one cluster of bonded sites."""
+    idx = np.flatnonzero(mask)
+    local = np.full(len(mask) + 1, -1)
+    local[idx] = np.arange(len(idx))
+    nb = local[table[idx]]  # -1 for absent or removed neighbours (table's -1 reads the last slot)
+    rows, cols = np.nonzero(nb >= 0)
+    graph = coo_matrix((np.ones(len(rows)), (rows, nb[rows, cols])), shape=(len(idx), len(idx)))
+    return connected_components(graph, directed=False)[0] == 1
+
+
 def enumerate_cuts(
     centre: str = "bond",
     max_families: int = 3,
@@ -64,9 +77,11 @@ def enumerate_cuts(
     max_radius : float, default=22.0
         Only structures whose every Si lies within this distance (A) of the
         centre are kept; callers filter by diameter afterwards.
-    min_neighbours : int, default=2
+    min_neighbours : int, default=MIN_SI_NEIGHBOURS
         Sites left with fewer Si neighbours by a cut (SiH3 groups and lone atoms)
-        are removed, repeatedly; 0 keeps every site.
+        are removed, repeatedly; 1 keeps SiH3 groups and drops only lone atoms
+        (SiH4 molecules, not part of the dot).  A cut whose remaining atoms are not
+        one connected cluster is skipped.
     progress : bool, default=True
         Show a tqdm progress bar.
 
@@ -121,6 +136,8 @@ def enumerate_cuts(
             if key in seen:
                 continue
             seen.add(key)
+            if not _connected(mask, table):
+                continue  # two or more separate clusters: not one dot
             per_family = np.full(len(FAMILIES), np.inf)
             per_family[list(subset)] = combo
             distances = {FAMILY_KEYS[f]: float(per_family[k]) for k, f in enumerate(FAMILIES)}

@@ -17,8 +17,8 @@ ideal cuts, snapped for rounded or relaxed ones).  Then:
 2. **Fewest families.**  Each set of families, smallest first, cuts the infinite
    lattice with its tight planes; the cut is then pruned with the builder's rule
    (repeatedly drop Si with fewer than :data:`.lattice.MIN_SI_NEIGHBOURS` Si
-   neighbours; no pruning if the cluster itself keeps Si with fewer, i.e. was not
-   pruned).  The first size at which some set reproduces the Si atoms exactly gives
+   neighbours; if the cluster itself keeps Si with fewer, i.e. was built without
+   pruning, the rule its atoms satisfy: drop only lone Si).  The first size at which some set reproduces the Si atoms exactly gives
    the facet families.  **Tie rule:** among sets of that size that all reproduce the
    atoms, the one whose polyhedron has the smallest volume (it hugs the atoms
    closest) wins; equal volumes (to 1e-9 relative) go to the set that comes first
@@ -191,8 +191,8 @@ def lattice_facets(sites: np.ndarray, min_neighbours: int | None = None) -> tupl
     sites : numpy.ndarray of int, shape (n, 3)
         Lattice sites (a/4 units, A sublattice all-even, as in :mod:`.lattice`).
     min_neighbours : int, optional
-        Pruning rule for the family test; default :data:`.lattice.MIN_SI_NEIGHBOURS`
-        if every Si keeps at least that many Si neighbours, else 0 (no pruning).
+        Pruning rule for the family test; default :data:`.lattice.MIN_SI_NEIGHBOURS`,
+        or the fewest Si neighbours any Si has if that is less (an unpruned cluster).
 
     Returns
     -------
@@ -207,8 +207,9 @@ def lattice_facets(sites: np.ndarray, min_neighbours: int | None = None) -> tupl
     centroid = sites.mean(axis=0)  # strictly inside every tight polyhedron
     own_table = neighbour_table(sites)
     if min_neighbours is None:
-        degree = (own_table >= 0).sum(axis=1)
-        min_neighbours = MIN_SI_NEIGHBOURS if degree.min() >= MIN_SI_NEIGHBOURS else 0
+        # The builder's rule, unless the cluster itself keeps Si with fewer neighbours
+        # (built without pruning): then the rule those atoms already satisfy.
+        min_neighbours = int(min(MIN_SI_NEIGHBOURS, (own_table >= 0).sum(axis=1).min()))
 
     # Lattice pool: every site inside the union of the four single-family polyhedra.
     lo, hi = sites.min(axis=0).astype(float), sites.max(axis=0).astype(float)

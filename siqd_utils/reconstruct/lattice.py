@@ -23,6 +23,7 @@ __all__ = [
     "D_SI_H",
     "D_SI_SI",
     "MIN_SI_NEIGHBOURS",
+    "NO_PRUNING",
     "SI_H_CUTOFF",
     "SI_SI_CUTOFF",
     "TETRA_A",
@@ -44,14 +45,19 @@ D_SI_H = 1.48
 #: Si-Si nearest-neighbour distance (A).
 D_SI_SI = A_SI * np.sqrt(3.0) / 4.0
 
-#: Bond cutoffs (A): Si-Si below 2.6 (bulk bond 2.35, second neighbours 3.84, so
-#: relaxed bonds still count); Si-H below 1.7 (bond 1.48; H-H pairs are never bonds).
-SI_SI_CUTOFF = 2.6
-SI_H_CUTOFF = 1.7
+#: Bond cutoffs (A), each near the middle of the gap to the next neighbour so that
+#: relaxed, rounded or jittered bonds still count: Si-Si below 3.0 (bond 2.35, second
+#: neighbours 3.84); Si-H below 2.0 (bond 1.48; the nearest other Si is 3.17 away).
+#: H-H pairs are never bonds.  Ideal clusters have no pair between the bond and the cutoff.
+SI_SI_CUTOFF = 3.0
+SI_H_CUTOFF = 2.0
 
 #: The builder's pruning rule: a Si left with fewer Si neighbours than this by a cut
 #: (an SiH3 group or a lone SiH4) is removed, repeatedly (:func:`prune`).
 MIN_SI_NEIGHBOURS = 2
+#: The rule of a build "without pruning": SiH3 groups stay; only a lone Si (an SiH4
+#: molecule, not part of any dot) goes.
+NO_PRUNING = 1
 
 #: The four facet families, as Miller-index tuples, in the book's column order.
 FAMILIES: tuple[tuple[int, int, int], ...] = ((1, 0, 0), (1, 1, 0), (1, 1, 1), (1, 1, 3))
