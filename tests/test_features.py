@@ -1,17 +1,23 @@
-"""Geometry, passivation, the facet analysis from atoms, and the features of known clusters."""
+"""Geometry, passivation, the facet analysis from atoms, the features of known clusters, and the
+featurize table/CLI (tables the loader accepts; a clear error naming the file for bad input)."""
 
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from ase import Atoms
-from ase.io import read
+from ase.io import read, write
 from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 from siqd_utils.data import DATA_DIR, FACET_COLUMNS, load_ensemble
-from siqd_utils.reconstruct import FacetEstimateWarning, analyse, enumerate_cuts, featurize
+from siqd_utils.reconstruct import (FacetEstimateWarning, StructureError, analyse, enumerate_cuts, featurize,
+                                    featurize_files, featurize_xyz)
 from siqd_utils.reconstruct.facets import lattice_facets, shape_name
 from siqd_utils.reconstruct.features import diameter, equivalent_sphere_diameter, mean_caliper_diameter
 from siqd_utils.reconstruct.lattice import (A_SI, CENTRES, D_SI_H, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, NO_PRUNING,
@@ -338,3 +344,153 @@ def test_shipped_table_facets_are_exact_and_at_most_three(shipped_table):
     n_fam = (shipped_table[list(FACET_COLUMNS)] > 0).sum(axis=1)
     assert n_fam.between(1, 3).all()
     assert pd.Series(shipped_table["shape"]).map(lambda s: not s.startswith("triply")).all()
+
+
+# ----------------------------------------------------------------------------- featurize table and CLI
+ROOT = Path(__file__).resolve().parent.parent
+FEATURES = ["n_Si", "n_H", "D", "n_coord", "f100", "f110", "f111", "f113", "HSi_ratio"]
+
+
+def si29() -> Atoms:
+    return passivate(diamond_sites(5.43, CENTRES["atom"]), CENTRES["atom"])
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "siqd_utils.reconstruct", "featurize", *map(str, args), "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+@pytest.fixture()
+def dots(tmp_path):
+    """Three clusters, one xyz file each, and a targets CSV for them."""
+    paths = []
+    for i, r in enumerate((5.43, 7.5, 8.59)):
+        atoms = passivate(diamond_sites(r, CENTRES["atom"]), CENTRES["atom"])
+        path = tmp_path / f"dot{i}.xyz"
+        write(path, atoms)
+        paths.append(path)
+    targets = tmp_path / "targets.csv"
+    pd.DataFrame({"id": ["dot0", "dot1", "dot2"], "wavelength_nm": [450.0, 520.5, 610.25]}).to_csv(targets, index=False)
+    return paths, targets
+
+
+def test_featurize_xyz_matches_featurize(tmp_path):
+    atoms = si29()
+    path = tmp_path / "si29.xyz"
+    atoms.write(path)
+    row = featurize_xyz(path)
+    assert {k: row[k] for k in FEATURES} == pytest.approx(featurize(atoms))
+    assert row["shape"] and row["facet_method"] == "exact-cut"
+    with pytest.raises(FileNotFoundError, match="nope.xyz"):
+        featurize_xyz(tmp_path / "nope.xyz")
+
+
+def test_cli_writes_a_table_the_loader_accepts(dots, tmp_path):
+    paths, targets = dots
+    out = tmp_path / "table.csv"
+    proc = cli(*paths, "-o", out, "--targets", targets)
+    assert proc.returncode == 0, proc.stderr
+    table = load_ensemble(out)
+    assert table["id"].tolist() == ["dot0", "dot1", "dot2"]
+    assert table["wavelength_nm"].tolist() == [450.0, 520.5, 610.25]
+    assert (table["facet_method"] == "exact-cut").all()
+    np.testing.assert_allclose(table[FEATURES].iloc[0].to_numpy(dtype=float),
+                               pd.Series(featurize(read(paths[0])))[FEATURES].to_numpy(dtype=float), rtol=1e-8)
+
+
+def test_cli_says_what_is_missing_without_wavelengths(dots, tmp_path):
+    paths, _ = dots
+    proc = cli(*paths, "-o", tmp_path / "t.csv")
+    assert proc.returncode != 0
+    assert "no wavelength_nm for 3 of 3" in proc.stderr and "--targets" in proc.stderr
+    assert not (tmp_path / "t.csv").exists()
+    proc = cli(*paths, "-o", tmp_path / "f.csv", "--features-only")
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_csv(tmp_path / "f.csv")) == 3
+
+
+def test_shipped_frames_featurize_back_to_the_shipped_rows(tmp_path):
+    # Multi-frame extxyz with an id and a wavelength in each frame's info, as shipped.
+    frames = read(DATA_DIR / "siqd_structures.extxyz.gz", index="0:300:60")
+    path = tmp_path / "some.extxyz"
+    write(path, frames, format="extxyz")
+    table = featurize_files([path], progress=False)
+    shipped = load_ensemble().set_index("id").loc[table["id"]]
+    assert table["shape"].tolist() == shipped["shape"].tolist()
+    np.testing.assert_allclose(table[["f100", "f110", "f111", "f113"]].to_numpy(),
+                               shipped[["f100", "f110", "f111", "f113"]].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(table["wavelength_nm"].to_numpy(), shipped["wavelength_nm"].to_numpy())
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _bad_files(tmp):
+    out = {}
+    out["empty"] = _write_text(tmp / "empty.xyz", "")
+    out["unreadable"] = _write_text(tmp / "garbage.xyz", "this is not\nan xyz file\n")
+    oxide = si29()
+    oxide.symbols[0] = "O"
+    write(tmp / "oxide.xyz", oxide)
+    out["not Si/H"] = tmp / "oxide.xyz"
+    bare = si29()
+    del bare[len(bare) - 1]
+    write(tmp / "bare.xyz", bare)
+    out["bare Si"] = tmp / "bare.xyz"
+    two = si29() + si29()
+    two.positions[len(two) // 2:] += [25.0, 0.0, 0.0]
+    write(tmp / "two.xyz", two)
+    out["two clusters"] = tmp / "two.xyz"
+    write(tmp / "frames.xyz", [si29(), si29()])
+    out["two frames without ids"] = tmp / "frames.xyz"
+    return out
+
+
+MESSAGES = {
+    "empty": "the file is empty",
+    "unreadable": "cannot be read as a structure file",
+    "not Si/H": r"only Si and H atoms are supported, found \['O'\]",
+    "bare Si": "under-coordinated",
+    "two clusters": "form 2 separate clusters",
+    "two frames without ids": "2 structures but they do not all carry a distinct 'id'",
+}
+
+
+@pytest.mark.parametrize("case", list(MESSAGES))
+def test_bad_file_gets_a_clear_error_naming_it(tmp_path, case):
+    path = _bad_files(tmp_path)[case]
+    with pytest.raises(StructureError, match=MESSAGES[case]) as err:
+        featurize_files([path], progress=False, require_targets=False)
+    assert str(path) in str(err.value)
+
+
+def test_cli_reports_the_bad_file(tmp_path):
+    good = tmp_path / "good.xyz"
+    write(good, si29())
+    bad = _bad_files(tmp_path)["bare Si"]
+    proc = cli(good, bad, "-o", tmp_path / "t.csv", "--features-only")
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "under-coordinated" in proc.stderr
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_targets_file_errors_name_file_and_line(tmp_path, dots):
+    paths, _ = dots
+    bad = tmp_path / "t.csv"
+    bad.write_text("id,wavelength_nm\ndot0,450\ndot1,red\n")
+    with pytest.raises(ValueError, match=r"t.csv: column 'wavelength_nm', line 3: not a number: 'red'"):
+        featurize_files(paths, targets=bad, progress=False)
+    bad.write_text("name,wavelength_nm\ndot0,450\n")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['id'\]"):
+        featurize_files(paths, targets=bad, progress=False)
+
+
+def test_duplicate_ids_are_an_error(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    write(a / "dot.xyz", si29())
+    write(b / "dot.xyz", si29())
+    with pytest.raises(StructureError, match="id 'dot' also belongs"):
+        featurize_files([a / "dot.xyz", b / "dot.xyz"], progress=False, require_targets=False)

@@ -100,19 +100,9 @@ ensemble standard deviation of {w['ensemble std']:.1f} nm and range of {w['ensem
         text += f"""  For the tight-binding gap the
 median range at equal n_Si is {1000 * g['median range at equal n_Si']:.0f} meV (largest
 {1000 * g['largest range at equal n_Si']:.0f} meV; ensemble sd {g['ensemble std']:.2f} eV)."""
-    size_best = max(sc.loc["n_Si alone", "R2_mean"], sc.loc["D alone", "R2_mean"])
-    gain = sc.loc["retained features", "R2_mean"] - size_best
-    if gain < 0.01:
-        verdict = (f"a size feature alone predicts the emission as well as all the retained features together "
-                   f"(difference {gain:+.3f} in R^2): the facet fractions carry a small effect here, so the "
-                   "study's claims about facets can only be tested against that small effect, and a model that "
-                   "scores well on this ensemble has mostly learnt the size law")
-    else:
-        verdict = (f"the retained features add {gain:.3f} to the R^2 of the best size feature alone: "
-                   "shape carries a measurable part of the emission here")
     return text + f"""
 
-**What this ensemble can test.**  In this reconstruction {verdict}."""
+**What this ensemble can test.**  {law.verdict()}"""
 
 
 def provenance_markdown(frame: pd.DataFrame, calibration, settings, stats: dict) -> str:
