@@ -50,7 +50,9 @@ __all__ = [
     "diameter",
     "equivalent_sphere_diameter",
     "featurize",
+    "featurize_xyz",
     "mean_caliper_diameter",
+    "row_of",
     "surface_radius_diameter",
 ]
 

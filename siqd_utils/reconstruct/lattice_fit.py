@@ -4,7 +4,7 @@ A cluster read from a file is rotated, translated, rounded or relaxed, so its Si
 atoms are not on the integer sites of :mod:`.lattice`.  :func:`fit_diamond_lattice`
 recovers the sites from the bond network:
 
-1. **Sublattices.**  The Si-Si bonds (distance below :data:`.features.SI_SI_CUTOFF`)
+1. **Sublattices.**  The Si-Si bonds (distance below :data:`.lattice.SI_SI_CUTOFF`)
    form a bipartite graph on the diamond lattice; a breadth-first colouring splits
    the atoms into the A and B sublattices (an odd ring means no diamond lattice).
 2. **Orientation.**  Every bond, pointed from its A atom to its B atom, is one of
