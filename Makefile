@@ -33,7 +33,7 @@ book: $(STAMP)
 
 ## make data: regenerate the shipped ensemble in data/ from first principles
 data: $(STAMP)
-	$(PY) -m siqd_utils.reconstruct --out data
+	$(PY) -m siqd_utils.reconstruct build --out data --n-jobs 2
 
 bench: $(STAMP)
 	$(PY) benchmarks/ils_bench.py

@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def _load(task: str):
-    from siqd_utils.data import load_ensemble
-    from siqd_utils.study import prepare
+    from siqd_utils.datasets import load_ensemble
+    from siqd_utils.preprocessing import prepare
 
     prepared = prepare(load_ensemble(None), threshold=0.9)
     if task == "wavelength":

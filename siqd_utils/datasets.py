@@ -66,9 +66,11 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("id", "", "structure identifier, unique", kind="str"),
     Column("shape", "", "shape name in the CSIRO data set's scheme", kind="str"),
+    Column("facet_method", "", "how the facet fractions were found: exact-cut, tight-planes or supporting-planes "
+           "(siqd_utils.reconstruct.facets)", kind="str", required=False),
     Column("n_Si", "atoms", "number of silicon atoms", kind="int"),
     Column("n_H", "atoms", "number of hydrogen atoms", kind="int"),
-    Column("D", "nm", "average diameter (mean caliper width over the facet normals)"),
+    Column("D", "nm", "average diameter (shipped table: twice the mean distance of the surface Si from the Si centroid)"),
     Column("n_coord", "", "average number of Si neighbours per Si atom"),
     Column("f100", "", "fraction of the surface area on {100} facets"),
     Column("f110", "", "fraction of the surface area on {110} facets"),

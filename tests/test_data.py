@@ -35,7 +35,16 @@ def test_shipped_file_loads_and_checks(shipped):
     assert len(shipped) > 150
     assert shipped["id"].is_unique
     assert np.allclose(shipped[list(data.FACET_COLUMNS)].sum(axis=1), 1.0, atol=1e-6)
-    assert shipped["D"].between(0.5, 3.0).all()
+    assert shipped["D"].between(0.5, 3.04).all()
+    assert (shipped["facet_method"] == "exact-cut").all()
+
+
+def test_readme_states_the_shipped_count_beside_the_source(shipped):
+    from siqd_utils.datasets import DATA_DIR
+
+    readme = (DATA_DIR.parent / "README.md").read_text()
+    lo, hi = shipped["D"].min(), shipped["D"].max()
+    assert f"**{len(shipped)} SiQDs, D = {lo:.2f}-{hi:.2f} nm, beside the source's 303 SiQDs" in readme
 
 
 def test_checksum_mismatch_is_reported(tmp_path, monkeypatch):
@@ -85,15 +94,17 @@ def test_bad_input_names_file_column_row(user_csv, what, edit, where, message):
 
 
 def test_band_shares_match_source(shipped):
+    # The calibration places the scale so every share is within 3 percentage points of the source's.
     paper = load_paper_results()
     n_src = paper["dataset"]["n_structures"]
     counts = band_counts(shipped["wavelength_nm"])
     n = len(shipped)
-    assert abs(counts["below"] / n - paper["dataset"]["n_below_400nm"] / n_src) <= 0.05
+    assert abs(counts["below"] / n - paper["dataset"]["n_below_400nm"] / n_src) <= 0.03
+    assert abs(counts["above"] / n) <= 0.03
     for band in BANDS:
         ours = counts[band.name] / n
         theirs = paper["bands"]["counts"][band.name] / n_src
-        assert abs(ours - theirs) <= 0.05, (band.name, ours, theirs)
+        assert abs(ours - theirs) <= 0.03, (band.name, ours, theirs)
 
 
 def test_model_emission_reported_and_ordered(shipped):
@@ -115,3 +126,49 @@ def test_gaps_follow_delerue_and_fall_towards_bulk(shipped):
     medians = shipped.groupby(pd.cut(shipped["D"], [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]), observed=True)["gap_eV"].median()
     assert np.all(np.diff(medians.to_numpy()) < 0)
     assert (shipped["gap_eV"] > e_bulk).all()
+
+
+# ----------------------------------------------------------------------------- size law
+def _synthetic(seed=0, n=200):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"n_Si": rng.integers(20, 900, n)})
+    frame["D"] = 0.1 * frame["n_Si"] ** (1 / 3) + rng.normal(0, 0.01, n)
+    f = rng.dirichlet(np.ones(4), n)
+    frame[["f100", "f110", "f111", "f113"]] = f
+    frame["HSi_ratio"] = rng.uniform(0.4, 1.5, n)
+    return frame, rng
+
+
+def test_size_law_finds_a_pure_size_law_and_a_pure_shape_effect():
+    from siqd_utils.reconstruct.size_law import size_law
+
+    frame, rng = _synthetic()
+    frame["wavelength_nm"] = 400 + 300 * (1 - 1 / frame["n_Si"] ** (1 / 3))
+    law = size_law(frame, seed=1).scores.set_index("model")["R2_mean"]
+    assert law["n_Si alone"] > 0.97 and law["mean only (baseline)"] < 0.05
+    frame["wavelength_nm"] = 500 + 100 * frame["f111"] + rng.normal(0, 1, len(frame))
+    law = size_law(frame, seed=1).scores.set_index("model")["R2_mean"]
+    assert law["n_Si alone"] < 0.2 < 0.8 < law["retained features"]
+
+
+def test_size_law_spread_and_determinism(shipped):
+    from siqd_utils.reconstruct.size_law import size_law
+
+    a, b = size_law(shipped, seed=3), size_law(shipped, seed=3)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    pd.testing.assert_frame_equal(a.spread, b.spread)
+    spread = a.spread.set_index("quantity")
+    assert set(spread.index) == {"wavelength_nm", "gap_eV"}
+    shared = shipped.groupby("n_Si").filter(lambda g: len(g) > 1)
+    assert spread.loc["wavelength_nm", "dots in them"] == len(shared)
+    ranges = shared.groupby("n_Si")["gap_eV"].agg(lambda v: v.max() - v.min())
+    assert spread.loc["gap_eV", "largest range at equal n_Si"] == pytest.approx(ranges.max())
+    assert 0 <= spread.loc["wavelength_nm", "variance within equal n_Si"] <= 1
+
+
+def test_size_law_rejects_missing_columns():
+    from siqd_utils.reconstruct.size_law import size_law
+
+    frame, _ = _synthetic()
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['wavelength_nm'\]"):
+        size_law(frame)

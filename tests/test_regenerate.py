@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from siqd_utils.datasets import DATA_DIR
-from siqd_utils.reconstruct.build import DATA_FILES
+from siqd_utils.datasets import load_paper_results
+from siqd_utils.reconstruct.build import DATA_FILES, EnsembleSettings
+from siqd_utils.reconstruct.choices import distance_to_source, evaluate_choices
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _regenerate(out, *extra):
-    cmd = [sys.executable, "-m", "siqd_utils.reconstruct", "--out", str(out), "--quiet", *extra]
+    cmd = [sys.executable, "-m", "siqd_utils.reconstruct", "build", "--out", str(out), "--quiet", *extra]
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
     return {name: (out / name).read_bytes() for name in (*DATA_FILES, "SHA256SUMS")}
 
@@ -34,10 +36,41 @@ def test_full_ensemble_matches_committed(tmp_path):
 
 
 def test_cli_rejects_bad_diameter(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "siqd_utils.reconstruct", "--out", str(tmp_path), "--max-diameter", "7"],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "siqd_utils.reconstruct", "build", "--out", str(tmp_path),
+                           "--max-diameter", "7"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode != 0
     assert "--max-diameter" in proc.stderr
+
+
+def test_cli_needs_a_subcommand(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "siqd_utils.reconstruct", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "build" in proc.stderr and "featurize" in proc.stderr
+
+
+def test_distance_to_source():
+    paper = load_paper_results()
+    assert distance_to_source(303, 0.5, 3.04, paper) == 0.0
+    assert distance_to_source(303 - 30.3, 0.5, 3.04, paper) == pytest.approx(0.1)
+    assert distance_to_source(303, 0.5 + 0.254, 3.04, paper) == pytest.approx(0.1)
+
+
+def test_shipped_settings_are_the_closest_faithful_choice():
+    table = evaluate_choices(load_paper_results(), n_jobs=2)
+    assert len(table) == 3 * 3 * 2 * 2
+    faithful = table[table["centrosymmetric"]].sort_values(["distance", "count"])
+    best = faithful.iloc[0]
+    s = EnsembleSettings()
+    assert (best["centring"], best["diameter"], best["pruning"], best["upper limit (nm)"]) == \
+        (s.centre, s.diameter, "on", s.max_diameter)
+    # the shipped table has exactly that count and range
+    import pandas as pd
+
+    shipped = pd.read_csv(DATA_DIR / "siqd_ensemble.csv")
+    assert len(shipped) == best["count"]
+    assert shipped["D"].min() == pytest.approx(best["D_min"], abs=1e-4)
+    assert shipped["D"].max() == pytest.approx(best["D_max"], abs=1e-4)
 
 
 def test_small_ensemble_is_the_small_end_of_the_full_one(tmp_path):

@@ -1,40 +1,120 @@
-"""Command line: ``python -m siqd_utils.reconstruct --out DIR [--max-diameter NM]``."""
+"""Command line of the reconstruction.
+
+``python -m siqd_utils.reconstruct build --out DIR``
+    Rebuild the shipped ensemble (or a variant: ``--centre``, ``--diameter``,
+    ``--no-prune``, ``--max-diameter``).
+``python -m siqd_utils.reconstruct featurize FILES... -o table.csv [--targets CSV]``
+    Featurize H-passivated Si clusters into a table the book's loader accepts.
+``python -m siqd_utils.reconstruct choices``
+    Print the count and D range of every combination of construction choices.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
+from pathlib import Path
 
 from .build import EnsembleSettings, build_ensemble, write_ensemble
+from .features import DEFAULT_DIAMETER, DIAMETERS
+from .lattice import MIN_SI_NEIGHBOURS, NO_PRUNING
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m siqd_utils.reconstruct",
-                                     description="Rebuild the SiQD ensemble data files from first principles.")
-    parser.add_argument("--out", required=True, help="output folder (created if absent)")
-    parser.add_argument("--max-diameter", type=float, default=EnsembleSettings.max_diameter,
-                        help="largest mean caliper diameter in nm (default %(default)s; 1.5 gives a small test ensemble)")
-    parser.add_argument("--centre", choices=["bond", "hex"], default=EnsembleSettings.centre,
-                        help="inversion centre of the cuts (default %(default)s)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="processes for the tight-binding gaps (default 1)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    if not 0.5 < args.max_diameter <= 3.0:
-        parser.error(f"--max-diameter must be in (0.5, 3.0] nm, got {args.max_diameter}")
+def _build(args, parser) -> int:
+    if not 0.5 < args.max_diameter <= 3.04:
+        parser.error(f"--max-diameter must be in (0.5, 3.04] nm, got {args.max_diameter}")
     if args.n_jobs == 0:
         parser.error("--n-jobs must not be 0")
-    settings = EnsembleSettings(centre=args.centre, max_diameter=args.max_diameter)
+    settings = EnsembleSettings(centre=args.centre, diameter=args.diameter, max_diameter=args.max_diameter,
+                                min_neighbours=NO_PRUNING if args.no_prune else MIN_SI_NEIGHBOURS)
     t0 = time.perf_counter()
     frame, structures, calibration, stats = build_ensemble(settings, n_jobs=args.n_jobs, progress=not args.quiet)
     sums = write_ensemble(args.out, frame, structures, calibration, settings, stats)
     print(f"{stats['n_structures']} structures from {stats['n_cuts']} distinct cuts; "
           f"geometry {stats['seconds_geometry']:.1f} s, tight binding {stats['seconds_tight_binding']:.1f} s, "
+          f"construction choices and size law {stats['seconds_choices_and_size_law']:.1f} s, "
           f"total {time.perf_counter() - t0:.1f} s")
     print(f"calibration: alpha = {calibration.alpha:.5f}, beta = {calibration.beta:+.5f} eV")
     for name, digest in sums.items():
         print(f"  {digest}  {args.out}/{name}")
     return 0
+
+
+def _featurize(args, parser) -> int:
+    from ..atomic import write_bytes_atomic
+    from ..datasets import COLUMN_NAMES, validate_ensemble
+    from .featurize_table import featurize_files
+
+    try:
+        table = featurize_files(args.files, targets=args.targets, diameter=args.diameter,
+                                require_targets=not args.features_only, progress=not args.quiet)
+        if not args.features_only:
+            validate_ensemble(table, source=str(args.output))
+    except (FileNotFoundError, ValueError) as exc:  # StructureError and DataValidationError are ValueErrors
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    table = table[[c for c in COLUMN_NAMES if c in table.columns]]
+    buf = io.StringIO()
+    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.9g")
+    write_bytes_atomic(args.output, buf.getvalue().encode())
+    methods = table["facet_method"].value_counts().to_dict()
+    print(f"{len(table)} structures -> {args.output} (facet_method: {methods})")
+    if args.features_only:
+        print("features only: no wavelength_nm, so siqd_utils.datasets.load_ensemble will not accept this table")
+    return 0
+
+
+def _choices(args, parser) -> int:
+    from ..datasets import load_paper_results
+    from .choices import evaluate_choices
+
+    table = evaluate_choices(load_paper_results(), use_cache=not args.no_cache, progress=not args.quiet)
+    print(table.sort_values("distance").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m siqd_utils.reconstruct",
+                                     description="Rebuild the SiQD ensemble, or featurize your own SiQDs.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{build,featurize,choices}")
+    defaults = EnsembleSettings()
+
+    b = sub.add_parser("build", help="rebuild the ensemble data files from first principles")
+    b.add_argument("--out", required=True, help="output folder (created if absent)")
+    b.add_argument("--max-diameter", type=float, default=defaults.max_diameter,
+                   help="largest D in nm (default %(default)s; 1.5 gives a small test ensemble)")
+    b.add_argument("--centre", choices=["hex", "bond", "atom"], default=defaults.centre,
+                   help="cutting centre (default %(default)s; hex and bond are inversion centres)")
+    b.add_argument("--diameter", choices=DIAMETERS, default=defaults.diameter,
+                   help="definition of D for the size window and the column (default %(default)s)")
+    b.add_argument("--no-prune", action="store_true",
+                   help=f"keep Si left with fewer than {MIN_SI_NEIGHBOURS} Si neighbours (SiH3 groups; lone SiH4 still go)")
+    b.add_argument("--n-jobs", type=int, default=1, help="processes for the tight-binding gaps (default 1)")
+    b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.set_defaults(run=_build)
+
+    f = sub.add_parser("featurize", help="features of H-passivated Si clusters from structure files")
+    f.add_argument("files", nargs="+", type=Path, help="structure files (xyz, extxyz, ... ; one cluster per file, "
+                   "or several frames each with an 'id' in its info)")
+    f.add_argument("-o", "--output", required=True, type=Path, help="CSV to write")
+    f.add_argument("--targets", type=Path, help="CSV with columns id, wavelength_nm (else read from each "
+                   "structure's info 'wavelength_nm')")
+    f.add_argument("--diameter", choices=DIAMETERS, default=DEFAULT_DIAMETER,
+                   help="definition of D (default %(default)s, as in the shipped table)")
+    f.add_argument("--features-only", action="store_true",
+                   help="write features without wavelengths (a table the book's loader will not accept)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.set_defaults(run=_featurize)
+
+    c = sub.add_parser("choices", help="count and D range for every combination of construction choices")
+    c.add_argument("--no-cache", action="store_true", help="recompute instead of reading _build/cache")
+    c.add_argument("--quiet", action="store_true", help="no progress bars")
+    c.set_defaults(run=_choices)
+
+    args = parser.parse_args(argv)
+    return args.run(args, parser)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Build the reconstructed SiQD ensemble and write its data files.
 
 Pipeline: enumerate symmetric cuts (:mod:`.cuts`) -> passivate with H
-(:mod:`.lattice`) -> features (:mod:`.features`) -> keep 0.5 nm <= D <= max
-diameter -> tight-binding gap (:mod:`.tight_binding`) -> Stokes shift
-(:mod:`.stokes`) -> colour-scale calibration (:mod:`.calibration`) -> files.
+(:mod:`.lattice`) -> keep 0.5 nm <= D <= max diameter -> features, facet
+families, fractions and shape name from the final atoms (:mod:`.features`,
+:mod:`.facets`; the same code as ``featurize``) -> tight-binding gap
+(:mod:`.tight_binding`) -> Stokes shift (:mod:`.stokes`) -> colour-scale
+calibration (:mod:`.calibration`) -> files.
 
 Every output is written atomically (temporary file, then rename) and is
 byte-identical across runs: rows and frames are sorted by a key that depends only
@@ -31,9 +33,15 @@ from ..bands import HC_EV_NM
 from ..datasets import COLUMNS, COLUMN_NAMES, sha256_of, validate_ensemble
 from ..datasets import load_paper_results
 from .calibration import Calibration, fit_calibration
+from .choices import POOL_RADIUS, evaluate_choices
 from .cuts import enumerate_cuts
-from .features import equivalent_sphere_diameter, featurize
-from .lattice import CENTRES, passivate
+from .features import DEFAULT_DIAMETER, DIAMETERS, diameter, equivalent_sphere_diameter, row_of
+from .lattice import A_SI, CENTRES, MIN_SI_NEIGHBOURS, passivate, si_neighbour_counts
+from .size_law import size_law
+
+#: Folds of the size-law cross-validation; a build with fewer than four times as many
+#: structures (a small test ensemble) records no size-law numbers.
+SIZE_LAW_FOLDS = 10
 
 __all__ = ["EnsembleSettings", "build_ensemble", "write_ensemble", "DATA_FILES"]
 
@@ -47,22 +55,45 @@ _DECIMALS = {"D": 4, "n_coord": 6, "f100": 9, "f110": 9, "f111": 9, "f113": 9, "
 
 @dataclass(frozen=True)
 class EnsembleSettings:
-    """Knobs of the reconstruction (defaults: the shipped ensemble)."""
+    """Knobs of the reconstruction (defaults: the shipped ensemble; PROVENANCE.md says why).
 
-    centre: str = "bond"
+    Attributes
+    ----------
+    centre : {"hex", "bond", "atom"}
+        Cutting centre (:data:`.lattice.CENTRES`); hex and bond are inversion centres.
+    diameter : {"surface", "sphere", "caliper"}
+        Definition of D (:func:`.features.diameter`), used for the size window and the column.
+    min_neighbours : int
+        Pruning rule: 2 removes Si with fewer than two Si neighbours, repeatedly; 0 keeps all.
+    max_families, min_diameter, max_diameter
+        At most this many facet families; D window in nm.
+    pool_radius : float or None
+        Radius (A) of the lattice pool; None: enough for ``max_diameter`` (:meth:`pool`).
+    """
+
+    centre: str = "hex"
+    diameter: str = DEFAULT_DIAMETER
+    min_neighbours: int = MIN_SI_NEIGHBOURS
     max_families: int = 3
     min_diameter: float = 0.5  # nm
-    max_diameter: float = 3.0  # nm
-    min_neighbours: int = 2
+    max_diameter: float = 3.04  # nm
     pool_radius: float | None = None  # A; None: enough for max_diameter (see pool())
+
+    def __post_init__(self):
+        if self.centre not in CENTRES:
+            raise ValueError(f"centre must be one of {sorted(CENTRES)}, got {self.centre!r}")
+        if self.diameter not in DIAMETERS:
+            raise ValueError(f"diameter must be one of {DIAMETERS}, got {self.diameter!r}")
 
     def pool(self) -> float:
         """Radius (A) of the lattice pool cut from: every structure with D <= max_diameter fits.
 
-        The widest-reaching structure with D <= 3 nm has atoms 17.1 A from the centre
-        (about 5.7 A per nm of D); 4 A + 5.5 A per nm leaves a margin at every size.
+        The widest-reaching structure with D <= 3.04 nm (any definition, either
+        pruning rule) has atoms 20.0 A from the centre, about 6.5 A per nm of D;
+        4 A + 6.5 A per nm, at most :data:`.choices.POOL_RADIUS`, leaves a margin at
+        every size, and :func:`build_ensemble` checks it.
         """
-        return self.pool_radius if self.pool_radius is not None else min(20.0, 4.0 + 5.5 * self.max_diameter)
+        return self.pool_radius if self.pool_radius is not None else min(POOL_RADIUS, 4.0 + 6.5 * self.max_diameter)
 
 
 def _gap_of(atoms: Atoms) -> float:
@@ -77,7 +108,7 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     Returns
     -------
     frame : pandas.DataFrame
-        One row per structure, the columns of :data:`siqd_utils.data.COLUMNS`.
+        One row per structure, the columns of :data:`siqd_utils.datasets.COLUMNS`.
     structures : list of ase.Atoms
         The passivated structures, in the frame's row order, ``info["id"]`` set.
     calibration : Calibration
@@ -89,17 +120,27 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
 
     t0 = time.perf_counter()
     centre = CENTRES[settings.centre]
-    cuts = enumerate_cuts(settings.centre, settings.max_families, settings.pool(),
-                          settings.min_neighbours, progress=progress)
-    rows, structures = [], []
+    pool = settings.pool()
+    cuts = enumerate_cuts(settings.centre, settings.max_families, pool, settings.min_neighbours, progress=progress)
+    kept = []
     for cut in cuts:
-        info = {f"cut_{k}": v for k, v in cut.distances.items()}
-        info["shape"] = cut.shape
-        atoms = passivate(cut.sites, centre, info)
-        feats = featurize(atoms, facets="cut")
-        if not settings.min_diameter <= feats["D"] <= settings.max_diameter:
-            continue
-        rows.append({"shape": cut.shape, **feats})
+        si = (cut.sites - centre) * (A_SI / 4.0)
+        d = diameter(si, si_neighbour_counts(cut.sites), settings.diameter)
+        if settings.min_diameter <= d <= settings.max_diameter:
+            kept.append(cut)
+            reach = float(np.linalg.norm(si, axis=1).max())
+            if reach > pool - 2.5:
+                raise RuntimeError(f"a structure with D = {d:.3f} nm reaches {reach:.1f} A, within a bond of the "
+                                   f"{pool} A pool; larger structures of the window may be missing: raise pool_radius")
+    rows, structures = [], []
+    for i, cut in enumerate(tqdm(kept, desc="facet analysis", unit="SiQD", disable=not progress)):
+        atoms = passivate(cut.sites, centre)
+        # The row comes from the final atoms alone, exactly as featurize(atoms) computes it.
+        row = row_of(atoms, settings.diameter, source=f"cut {i} about the {settings.centre} centre")
+        if row["facet_method"] != "exact-cut" or row["shape"].startswith("triply"):
+            raise RuntimeError(f"cut {i}: facet analysis gave {row['facet_method']!r}, shape {row['shape']!r}; "
+                               "a cut with at most three families must give an exact cut")
+        rows.append(row)
         structures.append(atoms)
     n_cuts = len(cuts)
     t_geometry = time.perf_counter() - t0
@@ -128,9 +169,16 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     for col, dec in _DECIMALS.items():
         frame[col] = frame[col].round(dec)
     frame = frame[list(COLUMN_NAMES)]
-    for atoms, ident in zip(structures, frame["id"]):
-        atoms.info["id"] = ident
-    stats = {"n_cuts": n_cuts, "n_structures": len(frame), "seconds_geometry": t_geometry, "seconds_tight_binding": t_tb}
+    for atoms, ident, shape, wl in zip(structures, frame["id"], frame["shape"], frame["wavelength_nm"]):
+        # Provenance only: featurize never reads info (the tests strip it first).
+        atoms.info.update({"id": ident, "shape": shape, "wavelength_nm": float(wl)})
+    t2 = time.perf_counter()
+    paper = load_paper_results()
+    # Geometry-only counts for every construction choice (cached; see .choices).
+    choices = evaluate_choices(paper, progress=progress, n_jobs=n_jobs)
+    law = size_law(frame, n_splits=SIZE_LAW_FOLDS) if len(frame) >= 4 * SIZE_LAW_FOLDS else None
+    stats = {"n_cuts": n_cuts, "n_structures": len(frame), "seconds_geometry": t_geometry, "seconds_tight_binding": t_tb,
+             "seconds_choices_and_size_law": time.perf_counter() - t2, "choices": choices, "size_law": law}
     return frame, structures, calibration, stats
 
 

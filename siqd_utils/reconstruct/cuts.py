@@ -19,37 +19,26 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from tqdm.auto import tqdm
 
-from .lattice import A_SI, CENTRES, FAMILIES, FAMILY_KEYS, FAMILY_NAMES, _site_keys, bond_vectors, diamond_sites
-from .polyhedra import all_normals, facet_areas
+from .lattice import A_SI, CENTRES, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, diamond_sites, neighbour_table, prune
+from .polyhedra import all_normals
 
-__all__ = ["Cut", "enumerate_cuts", "shape_name"]
+__all__ = ["Cut", "enumerate_cuts"]
 
 
 @dataclass(frozen=True)
 class Cut:
-    """One distinct structure: the Si sites it keeps and the cut that represents it."""
+    """One distinct structure: the Si sites it keeps and the first cut that produced them.
+
+    The cut is how the structure was found, not its description: facet families and
+    fractions come from the final atoms (:func:`.facets.facet_analysis`).
+    """
 
     sites: np.ndarray = field(repr=False)  # integer site vectors, a/4 units
     distances: dict  # family key ("100"...) -> plane distance (A), inf if absent
-    fractions: dict  # "f100"... -> facet area fraction
-    shape: str
-
-
-def shape_name(fractions: dict[str, float], tol: float = 1e-9) -> str:
-    """Name a shape from its facet fractions, in the CSIRO data set's scheme.
-
-    One family present: the pure solid ("cube", "octahedron", ...); two: "truncated"
-    + the majority family's solid; three: "doubly truncated" + the majority's solid.
-    """
-    present = [(v, f) for f, v in zip(FAMILIES, (fractions[f"f{FAMILY_KEYS[f]}"] for f in FAMILIES)) if v > tol]
-    if not present:
-        raise ValueError("no facet has positive area")
-    # Majority by area; ties go to the lower Miller family, deterministically.
-    base = FAMILY_NAMES[max(present, key=lambda t: (t[0], -FAMILIES.index(t[1])))[1]]
-    prefix = {1: "", 2: "truncated ", 3: "doubly truncated ", 4: "triply truncated "}[len(present)]
-    return prefix + base
 
 
 def _family_radii(sites: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -59,35 +48,22 @@ def _family_radii(sites: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.stack([proj[:, owner == k].max(axis=1) for k in range(len(FAMILIES))], axis=1)
 
 
-def _neighbour_table(sites: np.ndarray) -> np.ndarray:
-    """Index of each site's four bonded sites in ``sites`` (-1 where outside the pool)."""
-    keys = _site_keys(sites)
-    order = np.argsort(keys)
-    neigh = _site_keys((sites[:, None, :] + bond_vectors(sites)).reshape(-1, 3))
-    pos = np.searchsorted(keys[order], neigh)
-    pos = np.clip(pos, 0, len(keys) - 1)
-    found = keys[order][pos] == neigh
-    return np.where(found, order[pos], -1).reshape(len(sites), 4)
-
-
-def _prune(mask: np.ndarray, table: np.ndarray, min_neighbours: int) -> np.ndarray:
-    """Drop, repeatedly, kept sites with fewer than ``min_neighbours`` kept Si neighbours."""
-    if min_neighbours <= 0:
-        return mask
-    padded = np.append(mask, False)  # index -1 reads this False
-    while True:
-        counts = padded[table].sum(axis=1)
-        weak = padded[:-1] & (counts < min_neighbours)
-        if not weak.any():
-            return padded[:-1]
-        padded[:-1][weak] = False
+def _connected(mask: np.ndarray, table: np.ndarray) -> bool:
+    """Whether the kept sites form one cluster of bonded sites."""
+    idx = np.flatnonzero(mask)
+    local = np.full(len(mask) + 1, -1)
+    local[idx] = np.arange(len(idx))
+    nb = local[table[idx]]  # -1 for absent or removed neighbours (table's -1 reads the last slot)
+    rows, cols = np.nonzero(nb >= 0)
+    graph = coo_matrix((np.ones(len(rows)), (rows, nb[rows, cols])), shape=(len(idx), len(idx)))
+    return connected_components(graph, directed=False)[0] == 1
 
 
 def enumerate_cuts(
     centre: str = "bond",
     max_families: int = 3,
     max_radius: float = 22.0,
-    min_neighbours: int = 2,
+    min_neighbours: int = MIN_SI_NEIGHBOURS,
     progress: bool = True,
 ) -> list[Cut]:
     """All distinct cut structures about ``centre`` whose atoms lie within ``max_radius``.
@@ -101,9 +77,11 @@ def enumerate_cuts(
     max_radius : float, default=22.0
         Only structures whose every Si lies within this distance (A) of the
         centre are kept; callers filter by diameter afterwards.
-    min_neighbours : int, default=2
+    min_neighbours : int, default=MIN_SI_NEIGHBOURS
         Sites left with fewer Si neighbours by a cut (SiH3 groups and lone atoms)
-        are removed, repeatedly; 0 keeps every site.
+        are removed, repeatedly; 1 keeps SiH3 groups and drops only lone atoms
+        (SiH4 molecules, not part of the dot).  A cut whose remaining atoms are not
+        one connected cluster is skipped.
     progress : bool, default=True
         Show a tqdm progress bar.
 
@@ -119,7 +97,7 @@ def enumerate_cuts(
     sites = diamond_sites(max_radius + 3.0, c)
     radius = np.linalg.norm((sites - c) * (A_SI / 4.0), axis=1)
     m = _family_radii(sites, c)
-    table = _neighbour_table(sites)
+    table = neighbour_table(sites)
     inner = radius <= max_radius
     candidates = []
     for k in range(len(FAMILIES)):
@@ -133,7 +111,8 @@ def enumerate_cuts(
         ok = np.append(ok, mids[mids > limit][:1])
         candidates.append(ok[::-1])  # loosest first
 
-    seen: dict[bytes, int] = {}
+    seen: set[bytes] = set()
+    raw_seen: set[bytes] = set()
     out: list[Cut] = []
     subsets = [s for r in range(1, max_families + 1) for s in itertools.combinations(range(len(FAMILIES)), r)]
     total = sum(int(np.prod([len(candidates[k]) for k in s])) for s in subsets)
@@ -146,20 +125,22 @@ def enumerate_cuts(
                 mask &= m[:, k] < d
             if (mask & ~inner).any():
                 continue  # reaches past the limit, where the pool may be incomplete
-            mask = _prune(mask, table, min_neighbours)
+            raw = np.packbits(mask).tobytes()
+            if raw in raw_seen:
+                continue  # same sites before pruning, so the same structure after it
+            raw_seen.add(raw)
+            mask = prune(mask, table, min_neighbours)
             if mask.sum() < 2:
                 continue
             key = np.packbits(mask).tobytes()
             if key in seen:
                 continue
-            seen[key] = len(out)
+            seen.add(key)
+            if not _connected(mask, table):
+                continue  # two or more separate clusters: not one dot
             per_family = np.full(len(FAMILIES), np.inf)
             per_family[list(subset)] = combo
-            _, owner = all_normals()
-            areas = facet_areas(per_family[owner])
-            total_area = sum(areas[FAMILY_KEYS[f]] for f in FAMILIES)
-            fractions = {f"f{FAMILY_KEYS[f]}": areas[FAMILY_KEYS[f]] / total_area for f in FAMILIES}
             distances = {FAMILY_KEYS[f]: float(per_family[k]) for k, f in enumerate(FAMILIES)}
-            out.append(Cut(sites=sites[mask], distances=distances, fractions=fractions, shape=shape_name(fractions)))
+            out.append(Cut(sites=sites[mask], distances=distances))
     bar.close()
     return out

@@ -6,10 +6,13 @@ Two-centre, nearest-neighbour, orthogonal Slater-Koster (SK) Hamiltonian
 (Slater & Koster, *Phys. Rev.* 94, 1498 (1954)).  Each Si carries ten orbitals
 ``s, px, py, pz, dxy, dyz, dzx, dx2-y2, dz2, s*`` and each H one ``s`` orbital.
 
-Parameters (eV) are set B of the science brief: Si from Boykin, Klimeck &
-Oyafuso, *PRB* 69, 115201 (2004), without spin-orbit; H and Si-H as held in
-NanoNET (Klymenko et al., *Comput. Phys. Commun.* 259, 107676 (2021)),
-attributed to Zheng et al., *IEEE TED* 52, 1097 (2005).  No distance scaling:
+Parameters (eV): the Si, H and Si-H values held in NanoNET (Klymenko et al.,
+*Comput. Phys. Commun.* 259, 107676 (2021); ``nanonet/tb/tb_params.py`` and
+``orbitals.py``, which name no source), without spin-orbit.  Which paper tabulates
+the Si values could not be confirmed (see :data:`PARAMETER_SOURCE_TEXT`): they are
+not Boykin, Klimeck & Oyafuso's 2004 fit, to which they had been attributed, and
+they match, as far as we recall it, the Si set of Jancu, Scholz, Beltram & Bassani,
+*PRB* 57, 6493 (1998).  No distance scaling:
 every Si-Si pair closer than :data:`SI_SI_CUTOFF` and every Si-H pair closer
 than :data:`SI_H_CUTOFF` is coupled with the same integrals; H-H pairs never are.
 
@@ -44,7 +47,10 @@ import scipy.sparse.linalg as spla
 from ase import Atoms
 from scipy.spatial import cKDTree
 
+from .lattice import SI_H_CUTOFF, SI_SI_CUTOFF
+
 __all__ = [
+    "PARAMETER_SOURCE_TEXT",
     "ORBITALS",
     "SI_ONSITE",
     "SI_SI",
@@ -63,6 +69,19 @@ __all__ = [
     "initial_shift",
 ]
 
+#: Where the parameters come from, as far as could be checked (for PROVENANCE.md).
+PARAMETER_SOURCE_TEXT = (
+    "Parameters: the Si, H and Si-H sets held in NanoNET (Klymenko et al., Comput. Phys. Commun. 259, 107676, "
+    "2021; its tb_params.py and orbitals.py give the values but no source), without spin-orbit.  Earlier "
+    "versions of this record attributed the Si set to Boykin, Klimeck & Oyafuso (PRB 69, 115201, 2004); that "
+    "could not be confirmed, and as we recall that paper's Si fit it has other values (e.g. E_s = -2.15168 eV "
+    "against -2.0196 eV here).  The values (E_s -2.0196, E_p 4.5448, E_d 14.1836, E_s* 19.6748 eV, ...) agree "
+    "with the Si column of Jancu, Scholz, Beltram & Bassani, PRB 57, 6493 (1998), as far as we recall it; "
+    "neither paper's table could be read here, so this attribution is unconfirmed.  The bulk band structure "
+    "they give (indirect gap 1.18 eV, conduction-band minimum at 0.85 of Gamma-X) is computed and tested in "
+    "tests/test_tight_binding.py."
+)
+
 #: Si orbital order within each 10x10 block.
 ORBITALS = ("s", "px", "py", "pz", "dxy", "dyz", "dzx", "dx2-y2", "dz2", "s*")
 #: Slices of the Si block per orbital kind.
@@ -72,7 +91,7 @@ _ELL = {"s": 0, "S": 0, "p": 1, "d": 2}
 _SI_KINDS = ("s", "p", "d", "S")
 _H_KINDS = ("s",)
 
-# --- parameters (eV); Boykin, Klimeck & Oyafuso PRB 69, 115201 (2004), no spin-orbit ---
+# --- parameters (eV), as held in NanoNET; no spin-orbit; source: PARAMETER_SOURCE_TEXT ---
 #: Si on-site energies per orbital kind.
 SI_ONSITE = {"s": -2.0196, "p": 4.5448, "d": 14.1836, "S": 19.6748}
 #: Si-Si two-centre integrals, keyed by (kind on left atom, kind on right atom)
@@ -90,7 +109,7 @@ SI_SI = {
     ("p", "d"): (-2.1073, 1.9977),
     ("d", "d"): (-1.2327, 2.5145, -2.4734),
 }
-# --- H (NanoNET set, attributed to Zheng et al. IEEE TED 52, 1097 (2005)) ---
+# --- H (NanoNET set; the science brief attributes it to Zheng et al. IEEE TED 52, 1097 (2005), unverified) ---
 #: H s on-site energy.
 H_ONSITE = 0.9998
 #: H-Si integrals, H s on the left, the Si orbital kind on the right.
@@ -100,10 +119,8 @@ H_SI = {
     ("s", "p"): (4.2518,),
     ("s", "d"): (-2.1055,),
 }
-#: Si-Si coupling cutoff (A): bulk bond 2.3517 A, second neighbours 3.84 A.
-SI_SI_CUTOFF = 2.6
-#: Si-H coupling cutoff (A): bond 1.48 A; H-H pairs (>= ~1.4 A apart) are never coupled.
-SI_H_CUTOFF = 1.7
+# Couplings: every Si-Si pair closer than SI_SI_CUTOFF and Si-H pair closer than
+# SI_H_CUTOFF (the bond cutoffs of .lattice); H-H pairs (>= ~1.4 A apart) never.
 #: Lattice constant used for the bulk checks (A).
 A_BULK = 5.431
 
