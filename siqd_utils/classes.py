@@ -2,8 +2,10 @@
 
 :func:`structure_classes`
     Clusters the prepared features with Iterative Label Spreading.
-:func:`classes_for_models`
-    The structure classes the supervised chapters learn.
+:func:`label_sets`
+    The six-class label sets the supervised chapters learn: the colour bands, ILS with as
+    many classes as bands, the dominant facet family and k-means
+    (:func:`label_set_table`: sizes, baselines, purity beside chance).
 :func:`cluster_count_sweep`
     The number of ILS clusters over a range of ``p``.
 :func:`spectral_purity`
@@ -44,9 +46,6 @@ __all__ = [
     "label_sets",
     "six_region_p",
     "label_set_table",
-    "StructureClasses",
-    "classes_for_models",
-    "max_regions",
     "cluster_count_sweep",
     "neighbour_overlap",
     "SpectralPurity",
@@ -87,76 +86,6 @@ def structure_classes(prepared: Prepared, min_cluster_size: int = 15, **ils_para
         raise TypeError(f"prepared must be the result of prepare(), got {type(prepared).__name__}")
     est = ILSClustering(min_cluster_size=min_cluster_size, **ils_params)
     return est.fit(prepared.X.to_numpy(dtype=float))
-
-
-def max_regions(prepared: Prepared, min_cluster_size: int = 15) -> int:
-    """Most regions the first-pass ``R_min`` curve can be cut into at this ``p``.
-
-    Every candidate peak of the peak finder counts, significant or not (each
-    still leaves at least ``p`` points on either side), so this is the largest
-    ``n_clusters`` that :class:`~siqd_utils.ils.ILSClustering` accepts here.
-    """
-    from .ils import find_rmin_peaks
-
-    first = structure_classes(prepared, min_cluster_size=min_cluster_size)
-    positions, _ = find_rmin_peaks(first.rmin_, min_cluster_size, significance=-np.inf)
-    return int(positions.size) + 1
-
-
-@dataclass(frozen=True)
-class StructureClasses:
-    """Structure-class labels for the supervised chapters, and how they were obtained.
-
-    ``labels`` are the book's cluster numbers, 1..k (the estimator's ``labels_`` plus one).
-    """
-
-    estimator: object
-    labels: np.ndarray
-    automatic_k: int
-    k: int
-    forced: bool
-    how: str
-
-
-def classes_for_models(prepared: Prepared, min_cluster_size: int = 15, n_clusters: int | None = None) -> StructureClasses:
-    """The structure classes the classification chapter learns.
-
-    ``n_clusters`` given: ILS is forced to that many clusters.  Otherwise ILS
-    decides; if it finds a single cluster (no significant peak, as on the
-    reconstructed ensemble), there is nothing to classify, so the first-pass
-    curve is cut at its candidate peaks: the largest number of classes, up to
-    :func:`max_regions`, whose classes all hold at least ``min_cluster_size``
-    dots.  The result is flagged ``forced``: segments of a continuum, not
-    discovered groups.
-
-    Raises
-    ------
-    ValueError
-        If not even a forced split into two classes is possible.
-    """
-    automatic = structure_classes(prepared, min_cluster_size=min_cluster_size)
-    k_auto = int(automatic.n_clusters_)
-    if n_clusters is not None:
-        est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=int(n_clusters))
-        how = f"forced to {n_clusters} clusters by the n_clusters parameter (ILS alone finds {k_auto})"
-        return StructureClasses(est, est.labels_ + 1, k_auto, int(est.n_clusters_), True, how)
-    if k_auto >= 2:
-        return StructureClasses(automatic, automatic.labels_ + 1, k_auto, k_auto, False, f"found by ILS at p = {min_cluster_size}")
-    k_max = max_regions(prepared, min_cluster_size)
-    # Take the largest forced split whose classes all hold at least p dots: the
-    # second pass can leave a region smaller than the first pass's stretch.
-    for k in range(k_max, 1, -1):
-        est = structure_classes(prepared, min_cluster_size=min_cluster_size, n_clusters=k)
-        if np.bincount(est.labels_).min() >= min_cluster_size:
-            break
-    else:
-        raise ValueError(f"min_cluster_size = {min_cluster_size}: the R_min curve cannot be split even by force "
-                         "into classes of at least that size; lower min_cluster_size to obtain structure classes")
-    k_max = int(est.n_clusters_)
-    how = (f"ILS finds one cluster at p = {min_cluster_size}; forced to {k_max} classes, the largest split of "
-           f"its R_min curve whose classes all hold at least {min_cluster_size} dots (segments of a continuum, "
-           "not discovered groups)")
-    return StructureClasses(est, est.labels_ + 1, k_auto, k_max, True, how)
 
 
 def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> pd.DataFrame:

@@ -90,6 +90,22 @@ def cluster_count(rule: str, p: int, k: int, shares: dict[str, float]) -> str:
             f"many: {reading}.")
 
 
+def gap_reading(beyond: bool) -> str:
+    """The spanning-tree gap test in words."""
+    return "a gap longer than every noise draw" if beyond else "no gap longer than the noise draws show"
+
+
+def continuum_reading(continuum: bool) -> str:
+    """What the structure-classes chapter found, for the list of caveats (chapter 07)."""
+    return ("no density gaps: the dots form one continuous cloud in feature space, and the structure classes are "
+            "cuts through it" if continuum else "ILS or the spanning tree finds more structure than matched noise gives")
+
+
+def mostly_adjacent(summary: dict) -> bool:
+    """The band classifier's errors fall mostly into neighbouring bands (:data:`ADJACENT_SHARE`)."""
+    return summary["adjacent_share"] >= ADJACENT_SHARE
+
+
 def structure_verdict(beyond: dict[str, bool], gap_beyond: bool) -> str:
     """What the cluster counts and the spanning-tree gap test say together (chapter 03).
 

@@ -10,7 +10,9 @@ from siqd_utils import ils
 from siqd_utils.bands import BANDS, assign_bands, band_counts
 from siqd_utils.datasets import ENSEMBLE_CSV, FEATURE_COLUMNS, load_ensemble
 from siqd_utils.preprocessing import WAVELENGTH_WINDOW_NM, Prepared, prepare
-from siqd_utils.classes import cluster_count_sweep, neighbour_overlap, spectral_purity, structure_classes
+from siqd_utils.classes import (MIN_CLASS_SIZE, N_CLASSES, chance_purity, cluster_count_sweep, dominant_facet_classes,
+                                kmeans_classes, label_set_table, label_sets, neighbour_overlap, six_region_p,
+                                spectral_purity, structure_classes)
 
 needs_data = pytest.mark.skipif(not ENSEMBLE_CSV.is_file(), reason="the shipped ensemble is absent")
 needs_ils = pytest.mark.skipif(not hasattr(ils, "ILSClustering"), reason="siqd_utils.ils.ILSClustering not there yet")
@@ -201,3 +203,63 @@ def test_prepared_shipped_data_is_consistent():
     assert p.n + p.n_outliers == len(df)
     counts = band_counts(wl)
     assert [int(counts[b.name]) for b in BANDS] == np.bincount(p.bands, minlength=7)[1:].tolist()
+
+
+# ------------------------------------------------------------------ the six-class label sets
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return prepare(load_ensemble())
+
+
+def test_chance_purity_is_seeded_and_matches_random_partitions():
+    rng = np.random.default_rng(3)
+    bands = rng.integers(1, 7, size=300)
+    labels = np.repeat([1, 2, 3], 100)
+    a = chance_purity(labels, bands, n_draws=50, random_state=7)
+    b = chance_purity(labels, bands, n_draws=50, random_state=7)
+    assert a.mean == b.mean and a.sd == b.sd and a.n_draws == 50
+    assert chance_purity(labels, bands, n_draws=50, random_state=8).mean != a.mean
+    # a partition that follows the bands is far above chance; one drawn at random is not
+    assert spectral_purity(bands, bands).overall == 1.0 > a.mean + 10 * a.sd
+    shuffled = rng.permutation(labels)
+    assert abs(spectral_purity(shuffled, bands).overall - a.mean) < 5 * a.sd
+    with pytest.raises(ValueError, match="n_draws"):
+        chance_purity(labels, bands, n_draws=0)
+
+
+def test_label_sets_partition_the_analysis_set(shipped):
+    sets = label_sets(shipped)
+    assert list(sets) == ["bands", "ils", "facet", "kmeans"]
+    for s in sets.values():
+        assert len(s.labels) == shipped.n and sum(s.sizes.values()) == shipped.n
+        assert sorted(s.sizes) == list(range(1, s.k + 1))
+        assert s.majority_baseline == max(s.sizes.values()) / shipped.n
+    assert sets["ils"].k == sets["kmeans"].k == N_CLASSES
+    assert min(sets["ils"].sizes.values()) >= MIN_CLASS_SIZE
+    np.testing.assert_array_equal(sets["bands"].labels, shipped.bands)
+    table = label_set_table(sets, shipped.bands, n_draws=20)
+    assert table.loc["bands", "purity"] == 1.0
+    assert list(table.columns) == ["label set", "role", "k", "sizes", "majority baseline", "purity",
+                                   "chance mean", "chance sd"]
+
+
+def test_dominant_facet_classes_follow_the_largest_fraction(shipped):
+    s = dominant_facet_classes(shipped)
+    frac = shipped.frame[["f100", "f110", "f111", "f113"]].to_numpy()
+    names = np.array([s.names[c] for c in s.labels])
+    expected = np.array(["{" + ("100", "110", "111", "113")[i] + "}" for i in frac.argmax(axis=1)])
+    np.testing.assert_array_equal(names, expected)
+
+
+def test_kmeans_classes_are_numbered_by_mean_diameter(shipped):
+    s = kmeans_classes(shipped, random_state=0)
+    means = pd.Series(shipped.frame["D"].to_numpy()).groupby(s.labels).mean()
+    assert means.is_monotonic_increasing
+    np.testing.assert_array_equal(kmeans_classes(shipped, random_state=0).labels, s.labels)
+
+
+def test_six_region_p_says_when_no_p_works(shipped):
+    with pytest.raises(ValueError, match="cannot sort"):
+        six_region_p(shipped, n_classes=60, min_cluster_size=4)
