@@ -26,7 +26,7 @@ import pandas as pd
 from ase import Atoms
 from ase.io import write as ase_write
 from joblib import Parallel, delayed
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a console bar (tqdm.auto warns when imported in a notebook without ipywidgets)
 
 from ..atomic import write_bytes_atomic
 from ..bands import HC_EV_NM

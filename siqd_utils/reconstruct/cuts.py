@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a console bar (tqdm.auto warns when imported in a notebook without ipywidgets)
 
 from .lattice import A_SI, CENTRES, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, diamond_sites, neighbour_table, prune
 from .polyhedra import all_normals

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from ase import Atoms
 from ase.io import read
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a console bar (tqdm.auto warns when imported in a notebook without ipywidgets)
 
 from .features import DEFAULT_DIAMETER, StructureError, row_of
 
