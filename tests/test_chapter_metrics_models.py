@@ -59,11 +59,11 @@ def test_metrics_follow_the_schema_and_parameters(run, chapter):
 
 
 @built
-@pytest.mark.parametrize("task", ["bands", "clusters"])
+@pytest.mark.parametrize("task", ["bands", "ils", "facet", "kmeans"])
 def test_classification_task_metrics_are_consistent(run, task):
     record, params = _record(run, "05_classification")
-    v = record["values"][task]
-    paper = load_paper_results()["classification"][task]
+    v = record["values"]["tasks"][task]
+    paper = load_paper_results()["classification"]["bands" if task == "bands" else "clusters"]
     # split sizes
     assert v["n_train"] + v["n_test"] == v["n"] == record["values"]["n"]
     assert v["n_test"] == math.ceil(params["test_size"] * v["n"])
@@ -82,20 +82,31 @@ def test_classification_task_metrics_are_consistent(run, task):
     _check_evaluation(v["paper_params"], params["eval_cv_folds"])
     expected = {**paper["params"], "random_state": params["seed"]}
     assert v["paper_params"]["params"] == expected
+    # the label set, its baseline and the three scores
+    sizes = {c: int(n) for c, n in v["label_set"]["sizes"].items()}
+    assert sizes == v["class_counts"] and sum(sizes.values()) == v["n"]
+    assert v["label_set"]["majority_baseline"] == pytest.approx(max(sizes.values()) / v["n"], rel=1e-9)
+    for name in ("accuracy", "balanced_accuracy", "macro_f1"):
+        assert all(0.0 <= v["scores"][name][k] <= 1.0 for k in ("train", "test", "cv_mean"))
+    assert v["scores"]["accuracy"]["test"] == pytest.approx(v["search_best"]["score_test"], abs=1e-9)
+    assert v["scores"]["accuracy"]["cv_mean"] == pytest.approx(v["search_best"]["cv_mean"], abs=1e-9)
+    assert v["scores"]["n_classes"] == v["label_set"]["k"]
 
 
 @built
 def test_classification_extras(run):
     record, params = _record(run, "05_classification")
     values = record["values"]
-    assert set(values["bands"]["class_counts"]) == {str(b.number) for b in BANDS}
-    assert sorted(int(k) for k in values["clusters"]["class_counts"]) == list(
-        range(1, len(values["clusters"]["class_counts"]) + 1))
-    _check_evaluation(values["bands"]["random_forest"], params["eval_cv_folds"])
+    tasks = values["tasks"]
+    assert set(tasks["bands"]["class_counts"]) == {str(b.number) for b in BANDS}
+    assert sorted(int(k) for k in tasks["ils"]["class_counts"]) == list(range(1, params["n_clusters"] + 1))
+    _check_evaluation(values["random_forest"], params["eval_cv_folds"])
+    errors = values["bands_errors"]
+    assert 0 <= errors["study_pairs"] <= errors["n_wrong"] and 0.0 <= errors["adjacent_share"] <= 1.0
     build_dir, _ = run
     weights = build_dir / "outputs" / "05_classification" / "weights"
-    for task in ("bands", "clusters"):
-        sizes = values[task]["search_best"]["params"]["hidden_layer_sizes"]
+    for task in tasks:
+        sizes = tasks[task]["search_best"]["params"]["hidden_layer_sizes"]
         n_layers = len(sizes) + 1
         assert sorted(weights.glob(f"{task}_network_layer*_weights.csv")) == sorted(
             weights / f"{task}_network_layer{i}_weights.csv" for i in range(1, n_layers + 1))
