@@ -99,7 +99,7 @@ def test_classification_extras(run):
     values = record["values"]
     tasks = values["tasks"]
     assert set(tasks["bands"]["class_counts"]) == {str(b.number) for b in BANDS}
-    assert sorted(int(k) for k in tasks["ils"]["class_counts"]) == list(range(1, params["n_clusters"] + 1))
+    assert sorted(int(k) for k in tasks["ils"]["class_counts"]) == list(range(1, tasks["ils"]["label_set"]["k"] + 1))
     _check_evaluation(values["random_forest"], params["eval_cv_folds"])
     errors = values["bands_errors"]
     assert 0 <= errors["study_pairs"] <= errors["n_wrong"] and 0.0 <= errors["adjacent_share"] <= 1.0
