@@ -98,3 +98,16 @@ def test_evidence_reads_as_english():
     assert "6 classes have 90% or more of their dots in one band" in pure
     for c in evaluate_conclusions(_metrics(continuum=True), load_paper_results()):
         assert "(s)" not in c.evidence and "/have" not in c.evidence
+
+
+def test_label_set_comparison_puts_every_label_set_on_equal_terms():
+    from siqd_utils.report.tables import label_set_comparison
+
+    m = _metrics()
+    for task in m["05_classification"]["tasks"].values():
+        task["label_set"].update(purity=0.41, chance_purity={"mean": 0.36, "sd": 0.01})
+    table = label_set_comparison(m)
+    assert list(table.index) == ["colour bands", "ILS structure classes", "dominant facet family"]
+    assert table.loc["colour bands", "majority baseline"] == "0.350"
+    assert table.loc["ILS structure classes", "purity (chance)"] == "0.41 (0.36 ± 0.01)"
+    assert table.loc["dominant facet family", "balanced accuracy (test / CV)"] == "0.900 / 0.900 ± 0.020"

@@ -17,7 +17,7 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["headline_table", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
 
@@ -176,3 +176,21 @@ def headline_table(m: Mapping[str, dict], paper: Mapping) -> pd.DataFrame:
                  f"{reg['score_train']:.3f} / {reg['score_test']:.3f} / {reg['cv_mean']:.3f} ± {reg['cv_std']:.3f}",
                  f"{pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} ± {pr['cv_std']}"))
     return pd.DataFrame(rows, columns=["quantity", "this book", "paper"]).astype(str)
+
+
+def label_set_comparison(m: Mapping[str, dict]) -> pd.DataFrame:
+    """Every label set of chapter 05 on equal terms (chapter 07): classes, baseline, scores, purity beside chance."""
+    rows = {}
+    for task in m["05_classification"]["tasks"].values():
+        ls, sc = task["label_set"], task["scores"]
+        cv = lambda name: f"{sc[name]['cv_mean']:.3f} ± {sc[name]['cv_std']:.3f}"  # noqa: E731
+        rows[ls["title"]] = {
+            "classes": ls["k"], "majority baseline": f"{ls['majority_baseline']:.3f}",
+            "accuracy (test / CV)": f"{sc['accuracy']['test']:.3f} / {cv('accuracy')}",
+            "balanced accuracy (test / CV)": f"{sc['balanced_accuracy']['test']:.3f} / {cv('balanced_accuracy')}",
+            "macro-F1 (test / CV)": f"{sc['macro_f1']['test']:.3f} / {cv('macro_f1')}",
+            "purity (chance)": f"{ls['purity']:.2f} ({ls['chance_purity']['mean']:.2f} ± {ls['chance_purity']['sd']:.2f})",
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "label set"
+    return table
