@@ -1,4 +1,8 @@
-"""Regeneration of the ensemble is deterministic, and the committed files are its output."""
+"""Regeneration of the ensemble is deterministic, and the committed files are its output.
+
+The full regeneration must give the committed bytes (so it is deterministic across runs and
+machines); the small ensemble must be the small end of the full one.
+"""
 
 import os
 import subprocess
@@ -19,13 +23,6 @@ def _regenerate(out, *extra):
     cmd = [sys.executable, "-m", "siqd_utils.reconstruct", "build", "--out", str(out), "--quiet", *extra]
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
     return {name: (out / name).read_bytes() for name in (*DATA_FILES, "SHA256SUMS")}
-
-
-def test_small_ensemble_is_byte_identical(tmp_path):
-    first = _regenerate(tmp_path / "a", "--max-diameter", "1.5")
-    second = _regenerate(tmp_path / "b", "--max-diameter", "1.5")
-    assert first == second
-    assert b"SiQD-001" in first["siqd_ensemble.csv"]
 
 
 @pytest.mark.slow
@@ -76,7 +73,8 @@ def test_shipped_settings_are_the_closest_faithful_choice():
 def test_small_ensemble_is_the_small_end_of_the_full_one(tmp_path):
     import pandas as pd
 
-    _regenerate(tmp_path / "s", "--max-diameter", "1.5")
+    payload = _regenerate(tmp_path / "s", "--max-diameter", "1.5")
+    assert b"SiQD-001" in payload["siqd_ensemble.csv"]
     small = pd.read_csv(tmp_path / "s" / "siqd_ensemble.csv")
     full = pd.read_csv(DATA_DIR / "siqd_ensemble.csv")
     full = full[full["D"] <= 1.5].reset_index(drop=True)
