@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= standard
 ARGS ?=
 
-.PHONY: venv test test-quick book data bench clean browser publish pdf
+.PHONY: venv test test-quick check-data book data bench clean browser publish pdf
 
 venv: $(STAMP)
 
@@ -19,13 +19,19 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## make test: the whole suite: unit tests, toy books under papermill, the quick book built once
-## (every chapter under papermill, the HTML) and the full data regeneration, and the pages in a real browser
+## (every chapter under papermill, the HTML), the data files regenerated (tight-binding gaps
+## recomputed for a size sample), and the pages in a real browser
 test: $(STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not full_regeneration"
 
-## make test-quick: everything but the quick book build and the full data regeneration
+## make test-quick: everything but the quick book build, the data regeneration checks and the browser
 test-quick: $(STAMP)
-	$(PY) -m pytest -q -m "not book and not slow"
+	$(PY) -m pytest -q -m "not book and not slow and not full_regeneration"
+
+## make check-data: regenerate the whole ensemble from scratch (every tight-binding gap) and
+## compare it with data/ byte for byte (about 3.5 min on 2 cores)
+check-data: $(STAMP)
+	$(PY) -m pytest -q -m full_regeneration
 
 ## make book: execute every chapter with PROFILE (default: standard) and build the HTML book
 book: $(STAMP)

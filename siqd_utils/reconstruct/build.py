@@ -102,8 +102,23 @@ def _gap_of(atoms: Atoms) -> float:
     return float(band_edges(atoms)["gap"])
 
 
-def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int = 1, progress: bool = True):
+def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int = 1, progress: bool = True,
+                   gaps=None):
     """Compute the ensemble.
+
+    Parameters
+    ----------
+    settings : EnsembleSettings
+        The construction choices.
+    n_jobs : int, default=1
+        Worker processes for the tight-binding gaps and the construction-choice table.
+    progress : bool, default=True
+        Show tqdm progress bars.
+    gaps : sequence of float, optional
+        Tight-binding gaps (eV) to use instead of computing them, one per structure in
+        the frame's row order (for example the ``gap_eV`` column of the shipped table).
+        Everything else is computed; this lets a check reproduce every other byte of the
+        data files in seconds, with the gaps themselves checked on a sample.
 
     Returns
     -------
@@ -153,8 +168,15 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
     structures = [structures[i] for i in order]
 
     t1 = time.perf_counter()
-    jobs = (delayed(_gap_of)(a) for a in tqdm(structures, desc="tight-binding gaps", unit="SiQD", disable=not progress))
-    gaps = Parallel(n_jobs=n_jobs)(jobs)
+    if gaps is None:
+        jobs = (delayed(_gap_of)(a) for a in tqdm(structures, desc="tight-binding gaps", unit="SiQD",
+                                                  disable=not progress))
+        gaps = Parallel(n_jobs=n_jobs)(jobs)
+    else:
+        gaps = np.asarray(gaps, dtype=float)
+        if gaps.shape != (len(structures),) or not np.isfinite(gaps).all():
+            raise ValueError(f"gaps: expected {len(structures)} finite values, one per structure in row order, "
+                             f"got shape {gaps.shape}")
     t_tb = time.perf_counter() - t1
 
     frame = pd.DataFrame(rows)
