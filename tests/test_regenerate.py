@@ -111,6 +111,7 @@ def test_distance_to_source():
     assert distance_to_source(303, 0.5 + 0.254, 3.04, paper) == pytest.approx(0.1)
 
 
+@pytest.mark.slow  # six lattice enumerations when the choice cache is cold (about 45 s)
 def test_shipped_settings_are_the_closest_faithful_choice():
     table = evaluate_choices(load_paper_results(), n_jobs=2)
     assert len(table) == 3 * 3 * 2 * 2
