@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _regenerate(out, *extra):
     cmd = [sys.executable, "-m", "siqd_utils.reconstruct", "build", "--out", str(out), "--quiet", *extra]
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
+    return _written(out)
+
+
+def _written(out) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in (*DATA_FILES, "SHA256SUMS")}
 
 
@@ -55,7 +59,7 @@ def test_every_step_but_the_gaps_gives_the_committed_bytes(tmp_path):
     frame, structures, calibration, stats = build_ensemble(settings, n_jobs=2, progress=False,
                                                            gaps=shipped["gap_eV"].to_numpy())
     write_ensemble(tmp_path, frame, structures, calibration, settings, stats)
-    _assert_committed({name: (tmp_path / name).read_bytes() for name in (*DATA_FILES, "SHA256SUMS")})
+    _assert_committed(_written(tmp_path))
 
 
 def test_gaps_must_be_one_per_structure():
@@ -74,8 +78,6 @@ def test_gaps_must_be_one_per_structure():
 
 @pytest.mark.slow
 def test_tight_binding_gaps_of_a_size_sample_are_the_committed_ones():
-    import gzip
-
     import numpy as np
     import pandas as pd
     from ase.io import read
@@ -83,8 +85,7 @@ def test_tight_binding_gaps_of_a_size_sample_are_the_committed_ones():
     from siqd_utils.reconstruct.tight_binding import band_edges
 
     shipped = pd.read_csv(DATA_DIR / "siqd_ensemble.csv")
-    with gzip.open(DATA_DIR / "siqd_structures.extxyz.gz", "rt") as fh:
-        frames = read(fh, index=":", format="extxyz")
+    frames = read(DATA_DIR / "siqd_structures.extxyz.gz", index=":")
     assert np.all(np.diff(shipped["n_Si"]) >= 0)
     picks = np.unique(np.linspace(0, len(shipped) - 1, N_GAP_SAMPLE).round().astype(int))
     for i in picks:
