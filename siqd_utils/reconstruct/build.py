@@ -174,9 +174,13 @@ def build_ensemble(settings: EnsembleSettings = EnsembleSettings(), n_jobs: int 
         gaps = Parallel(n_jobs=n_jobs)(jobs)
     else:
         gaps = np.asarray(gaps, dtype=float)
-        if gaps.shape != (len(structures),) or not np.isfinite(gaps).all():
+        if gaps.shape != (len(structures),):
             raise ValueError(f"gaps: expected {len(structures)} finite values, one per structure in row order, "
                              f"got shape {gaps.shape}")
+        bad = np.flatnonzero(~np.isfinite(gaps))
+        if bad.size:
+            raise ValueError(f"gaps: value {gaps[bad[0]]} at row {bad[0]} is not finite "
+                             f"({bad.size} of {len(gaps)} such values)")
     t_tb = time.perf_counter() - t1
 
     frame = pd.DataFrame(rows)
