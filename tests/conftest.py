@@ -1,15 +1,22 @@
 """Shared fixtures: the quick book, built once per test session and shared by every test that needs it.
 
-``quick_book`` executes every chapter (quick profile) with the book's runner and builds
-the HTML, into ``_build/test-session/`` inside the repository (emptied first), so that
-the paths the pages show are repository-relative, as in a real build.  A test that
-uses it, directly or through another fixture, is marked ``book``; ``make test-quick``
-leaves those out (and the ``slow`` full data regeneration).
+``quick_book`` is every chapter executed (quick profile) by the book's runner and the
+HTML built, in ``_build/test-session/`` inside the repository (emptied first), so that
+the paths the pages show are repository-relative, as in a real build.  A test that uses
+it, directly or through another fixture, is marked ``book``; ``make test-quick`` leaves
+those out (and the ``slow`` data regeneration checks).
+
+The build starts in a process of its own (``tests/session_book.py``) as soon as the
+session's tests are collected, and the book tests run last: the chapters execute while
+the unit tests run, on a 2-core machine roughly halving the suite's wall time.  The
+fixture waits for that process and fails with the end of its log if the build failed.
 """
 
 from __future__ import annotations
 
-import shutil
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +26,11 @@ from siqd_utils import book
 
 #: The session's book build, inside the repository (git-ignored, like every build output).
 SESSION_BUILD = book.REPO_ROOT / "_build" / "test-session"
+#: What the build process leaves: its log, and (on success) the pickled results.
+SESSION_LOG = SESSION_BUILD.with_name("test-session.log")
+SESSION_RESULT = SESSION_BUILD.with_name("test-session.pickle")
+_BUILDER = Path(__file__).with_name("session_book.py")
+_BUILD = pytest.StashKey[subprocess.Popen]()
 
 
 @dataclass(frozen=True)
@@ -35,15 +47,47 @@ class QuickBook:
         return {r.chapter: r.params for r in self.results}
 
 
-@pytest.fixture(scope="session")
-def quick_book() -> QuickBook:
-    shutil.rmtree(SESSION_BUILD, ignore_errors=True)
-    results, index = book.build_book(book.Layout(book.REPO_ROOT), profile="quick", build_dir=SESSION_BUILD,
-                                     log=lambda *a, **k: None)
-    return QuickBook(SESSION_BUILD, results, index)
+def _needs_book(item) -> bool:
+    return "quick_book" in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "quick_book" in getattr(item, "fixturenames", ()):
+        if _needs_book(item):
             item.add_marker(pytest.mark.book)
+    # Book tests last (stable order otherwise): the unit tests run while the book builds.
+    items[:] = [i for i in items if not _needs_book(i)] + [i for i in items if _needs_book(i)]
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly or not any(_needs_book(i) for i in session.items):
+        return
+    SESSION_BUILD.parent.mkdir(parents=True, exist_ok=True)
+    SESSION_RESULT.unlink(missing_ok=True)
+    log = SESSION_LOG.open("w")
+    session.config.stash[_BUILD] = subprocess.Popen(
+        [sys.executable, str(_BUILDER), str(SESSION_BUILD), str(SESSION_RESULT)],
+        stdout=log, stderr=subprocess.STDOUT, cwd=book.REPO_ROOT)
+    log.close()  # the child holds its own handle
+
+
+def pytest_sessionfinish(session):
+    proc = session.config.stash.get(_BUILD, None)
+    if proc is not None and proc.poll() is None:  # the session ended early (-x, Ctrl-C)
+        proc.terminate()
+        proc.wait()
+
+
+
+@pytest.fixture(scope="session")
+def quick_book(pytestconfig) -> QuickBook:
+    proc = pytestconfig.stash.get(_BUILD, None)
+    if proc is None:
+        pytest.fail("the session's book build was not started (tests/conftest.py, pytest_collection_finish)")
+    code = proc.wait()
+    if code != 0 or not SESSION_RESULT.is_file():
+        tail = "\n".join(SESSION_LOG.read_text(errors="replace").splitlines()[-40:])
+        pytest.fail(f"the session's quick book build failed (exit {code}); full log: {SESSION_LOG}\n{tail}",
+                    pytrace=False)
+    results, index = pickle.loads(SESSION_RESULT.read_bytes())
+    return QuickBook(SESSION_BUILD, results, index)
