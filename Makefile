@@ -24,9 +24,10 @@ $(STAMP): requirements.txt pyproject.toml
 test: $(STAMP) browser
 	$(PY) -m pytest -q -m "not full_regeneration"
 
-## make test-quick: everything but the quick book build, the data regeneration checks and the browser
+## make test-quick: everything but the quick book build, the data regeneration checks and the browser,
+## on both cores (pytest-xdist); the book tests share one build, so make test runs in one process
 test-quick: $(STAMP)
-	$(PY) -m pytest -q -m "not book and not slow and not full_regeneration"
+	$(PY) -m pytest -q -n 2 -m "not book and not slow and not full_regeneration"
 
 ## make check-data: regenerate the whole ensemble from scratch (every tight-binding gap) and
 ## compare it with data/ byte for byte (about 3.5 min on 2 cores)

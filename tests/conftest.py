@@ -7,13 +7,16 @@ it, directly or through another fixture, is marked ``book``; ``make test-quick``
 those out (and the ``slow`` data regeneration checks).
 
 The build starts in a process of its own (``tests/session_book.py``) as soon as the
-session's tests are collected, and the book tests run last: the chapters execute while
-the unit tests run, on a 2-core machine roughly halving the suite's wall time.  The
-fixture waits for that process and fails with the end of its log if the build failed.
+session's tests are collected, and the book tests run last: the chapters execute on one
+core while the unit tests run on the other.  The fixture waits for that process and fails
+with the end of its log if the build failed.  Book tests need one pytest process (they
+share the build, and one re-executes a chapter in it); under pytest-xdist they fail saying
+so, and ``make test-quick``, which leaves them out, runs on two workers.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -31,6 +34,7 @@ SESSION_LOG = SESSION_BUILD.with_name("test-session.log")
 SESSION_RESULT = SESSION_BUILD.with_name("test-session.pickle")
 _BUILDER = Path(__file__).with_name("session_book.py")
 _BUILD = pytest.StashKey[subprocess.Popen]()
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # set in pytest-xdist's worker processes
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     if session.config.option.collectonly or not any(_needs_book(i) for i in session.items):
         return
+    if _XDIST_WORKER:
+        return  # the fixture explains
     SESSION_BUILD.parent.mkdir(parents=True, exist_ok=True)
     SESSION_RESULT.unlink(missing_ok=True)
     log = SESSION_LOG.open("w")
@@ -81,6 +87,12 @@ def pytest_sessionfinish(session):
 
 @pytest.fixture(scope="session")
 def quick_book(pytestconfig) -> QuickBook:
+    if _XDIST_WORKER:
+        # Every worker would build the book into the same folder, and one book test
+        # re-executes a chapter there while others read it.
+        pytest.fail("the book tests share one build of the book: run them in one process (without -n, "
+                    "as make test does), or leave them out with -m 'not book' (make test-quick does)",
+                    pytrace=False)
     proc = pytestconfig.stash.get(_BUILD, None)
     if proc is None:
         pytest.fail("the session's book build was not started (tests/conftest.py, pytest_collection_finish)")
