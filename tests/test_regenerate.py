@@ -134,6 +134,7 @@ def test_shipped_settings_are_the_closest_faithful_choice():
     assert shipped["D"].max() == pytest.approx(best["D_max"], abs=1e-4)
 
 
+@pytest.mark.slow  # the build writes the construction-choice table: six lattice enumerations on a cold cache
 def test_small_ensemble_is_the_small_end_of_the_full_one(tmp_path):
     import pandas as pd
 
