@@ -184,3 +184,32 @@ def test_stamps_record_the_digests_read(built_toy):
     assert sorted(stamp["reads"]) == ["04_other", "05_search", "06_regress"]
     own = json.loads((layout.root / "_build" / "executed" / "05_search.json").read_text())["outputs"]
     assert stamp["reads"]["05_search"] == own
+
+
+# ------------------------------------------------------------------ the kernel's stderr
+
+_WRITES_TO_STDERR = """
+```{{code-cell}} ipython3
+import os, subprocess, sys
+
+os.write(2, b"straight to the kernel's stderr\\n")
+done = subprocess.run([sys.executable, "-c", "import warnings; warnings.warn('from a worker')"], check=True)
+```
+"""  # a toy chapter's cell: braces doubled for str.format
+
+
+def test_the_kernels_stderr_goes_to_a_log_and_the_runner_says_what_it_holds(tmp_path):
+    """What a kernel and its worker processes write to stderr is kept, not shown on the terminal."""
+    from toy_book import CHAPTER
+
+    layout = make_toy_book(tmp_path / "book", chapter=CHAPTER + _WRITES_TO_STDERR)
+    said = []
+    book.run_chapters(layout, profile="quick", only=["01_alone"], log=said.append)
+    log = layout.root / "_build" / "reports" / "01_alone.stderr.log"
+    text = log.read_text()
+    assert "straight to the kernel's stderr" in text and "UserWarning: from a worker" in text
+    line = next(s for s in said if "stderr" in s)
+    assert "1 UserWarning in " in line and "_build/reports/01_alone.stderr.log" in line
+    nb = nbformat.read(layout.root / "_build" / "executed" / "01_alone.ipynb", as_version=4)
+    shown = json.dumps(nb.cells[-1].outputs)
+    assert "UserWarning" not in shown and "straight to" not in shown

@@ -24,6 +24,8 @@ Modules
     Cache keys (upstream outputs included) and the stamps of executed chapters.
 :mod:`~siqd_utils.book.runner`
     The plan (dependency order), executing chapters, ``--only``, the build.
+:mod:`~siqd_utils.book.kernel`
+    The kernel a chapter runs in, its stderr (and its worker processes') kept in a log.
 :mod:`~siqd_utils.book.render`
     Staging the executed chapters and building the HTML with Jupyter Book.
 :mod:`~siqd_utils.book.cli`

@@ -50,6 +50,7 @@ from typing import Any
 from ..atomic import write_text_atomic
 from . import cache
 from .errors import BookError, ChapterFailed, ParameterError
+from .kernel import kernel_manager_class, stderr_log, summarise_stderr
 from .layout import Chapter, Layout, chapters, read_text_notebook, select_chapters
 from .parameters import BookSchema, ChapterSchema, load_schema
 from .paths import display_path
@@ -320,6 +321,7 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "notebook defaults"
     log(f"  {name}: executing ({shown})")
     tmp = executed_dir / f".{name}.{os.getpid()}.tmp.ipynb"
+    stderr = stderr_log(p.build_dir, name)
     start = time.perf_counter()
     try:
         pm.execute_notebook(
@@ -327,6 +329,7 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
             str(tmp),
             parameters=params,
             kernel_name=KERNEL_NAME,
+            kernel_manager_class=kernel_manager_class(stderr),
             cwd=str(layout.notebooks),
             progress_bar=False,
             log_output=False,
@@ -345,7 +348,8 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
         )
         raise ChapterFailed(message, name, failed, seconds) from None
     except Exception as exc:  # kernel missing or died, timeout, unreadable notebook
-        raise ChapterFailed(f"chapter {name} ({source}) could not be executed: {type(exc).__name__}: {exc}",
+        said = f"; the kernel's stderr is in {display_path(stderr)}" if summarise_stderr(stderr) else ""
+        raise ChapterFailed(f"chapter {name} ({source}) could not be executed: {type(exc).__name__}: {exc}{said}",
                             name, None, time.perf_counter() - start) from exc
     else:
         os.replace(tmp, out)
@@ -356,6 +360,9 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
     cache.write_stamp(p.build_dir, name, key=state.key, params=params, seconds=seconds,
                       outputs=_outputs(layout, p, name), reads=state.reads)
     log(f"  {name}: done in {seconds:.1f} s")
+    said = summarise_stderr(stderr)
+    if said:
+        log(f"  {name}: {said}")
     return ChapterResult(name, "executed", seconds, False, out, params=params)
 
 
