@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -73,16 +74,16 @@ def pytest_collection_finish(session):
     log = SESSION_LOG.open("w")
     session.config.stash[_BUILD] = subprocess.Popen(
         [sys.executable, str(_BUILDER), str(SESSION_BUILD), str(SESSION_RESULT)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=book.REPO_ROOT)
+        stdout=log, stderr=subprocess.STDOUT, cwd=book.REPO_ROOT,
+        start_new_session=True)  # its own process group: the kernels and Sphinx it starts end with it
     log.close()  # the child holds its own handle
 
 
 def pytest_sessionfinish(session):
     proc = session.config.stash.get(_BUILD, None)
-    if proc is not None and proc.poll() is None:  # the session ended early (-x, Ctrl-C)
-        proc.terminate()
+    if proc is not None and proc.poll() is None:  # the session ended before the book tests (-x, Ctrl-C)
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait()
-
 
 
 @pytest.fixture(scope="session")
