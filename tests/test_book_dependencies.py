@@ -18,7 +18,7 @@ import pytest
 from siqd_utils import book
 from siqd_utils.book import BookError, Layout
 
-from toy_book import PROFILES, make_toy_book, value_of
+from toy_book import CHAPTER, PROFILES, make_toy_book, value_of
 
 
 def quiet(*_args, **_kwargs) -> None:
@@ -200,8 +200,6 @@ done = subprocess.run([sys.executable, "-c", "import warnings; warnings.warn('fr
 
 def test_the_kernels_stderr_goes_to_a_log_and_the_runner_says_what_it_holds(tmp_path):
     """What a kernel and its worker processes write to stderr is kept, not shown on the terminal."""
-    from toy_book import CHAPTER
-
     layout = make_toy_book(tmp_path / "book", chapter=CHAPTER + _WRITES_TO_STDERR)
     said = []
     book.run_chapters(layout, profile="quick", only=["01_alone"], log=said.append)
