@@ -380,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--profile", default="standard")
     p.add_argument("--build-dir", type=Path, default=None)
     args = parser.parse_args(argv)
-    from .book import BookError
+    from .errors import BookError
 
     try:
         if args.command == "archive":
