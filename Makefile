@@ -5,8 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PROFILE ?= standard
 ARGS ?=
+BUILD_DIR ?= _build
 
-.PHONY: venv test test-quick check-data book data bench clean browser publish pdf
+.PHONY: venv test test-quick check-data book data bench clean browser publish tex pdf
 
 venv: $(STAMP)
 
@@ -36,7 +37,7 @@ check-data: $(STAMP)
 
 ## make book: execute every chapter with PROFILE (default: standard) and build the HTML book
 book: $(STAMP)
-	$(PY) -m siqd_utils.book build --profile $(PROFILE) $(ARGS)
+	$(PY) -m siqd_utils.book build --profile $(PROFILE) --build-dir $(BUILD_DIR) $(ARGS)
 
 ## make data: regenerate the shipped ensemble in data/ from first principles
 data: $(STAMP)
@@ -56,15 +57,30 @@ browser:
 	  echo "Installing Debian's chromium for the browser test"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-## make publish: build the book in the paper profile (cached chapters reused), then write
-## _build/publish/siqd-book-<profile>-<commit>.tar.gz, its .sha256 and a .manifest.json
-PUBLISH_PROFILE ?= paper
+## make publish: the archive of the book last built in BUILD_DIR (its profile and -p values; standard
+## if none), its .sha256 and a .manifest.json, in BUILD_DIR/publish. PUBLISH_PROFILE=paper (or any
+## profile) publishes that profile instead: a long run first says what it costs and asks (YES=1: go on).
+PUBLISH_PROFILE ?=
+YES ?=
+PUBLISH_ARGS = $(if $(PUBLISH_PROFILE),--profile $(PUBLISH_PROFILE)) $(if $(YES),--yes) --build-dir $(BUILD_DIR) $(ARGS)
 publish: $(STAMP)
-	$(PY) -m siqd_utils.book.publish archive --profile $(PUBLISH_PROFILE)
+	$(PY) -m siqd_utils.book.publish archive $(PUBLISH_ARGS)
 
-## make pdf: the book as a PDF (Sphinx's LaTeX builder and latexmk); says which Debian packages to install when TeX is missing
-pdf: $(STAMP)
-	$(PY) -m siqd_utils.book.publish pdf --profile $(PROFILE)
+## make tex: the TeX packages make pdf needs, installed with apt-get when absent
+TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+                xindy fonts-freefont-otf poppler-utils
+tex:
+	@command -v latexmk >/dev/null && command -v xelatex >/dev/null && command -v xindy >/dev/null \
+	  && command -v pdftotext >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "make pdf needs TeX (Debian packages: $(TEX_PACKAGES))"; exit 1; }; \
+	  echo "Installing TeX with apt-get for make pdf (about 1 GB; once)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    $(TEX_PACKAGES) >/dev/null; }
+
+## make pdf: the book last built in BUILD_DIR (as make publish) as a PDF, BUILD_DIR/latex/siqd-book.pdf,
+## with Sphinx's LaTeX builder and latexmk, checked (every chapter title in its text, the figures embedded)
+pdf: $(STAMP) tex
+	$(PY) -m siqd_utils.book.publish pdf $(PUBLISH_ARGS)
 
 clean:
-	rm -rf _build
+	rm -rf $(BUILD_DIR)

@@ -168,6 +168,9 @@ class ChapterSchema:
     name: str
     reads: tuple[str, ...]
     params: dict[str, Param]
+    #: The model fits the chapter's searches make, as an expression of its integer parameters
+    #: (:mod:`~siqd_utils.book.cost`); None for a chapter without searches.
+    fits: str | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {name: p.default for name, p in self.params.items()}
@@ -257,17 +260,22 @@ def _parse_schema(data: Any, source: Path) -> BookSchema:
         where = f"{source}: chapters.{cname}"
         if not isinstance(entry, dict):
             raise BookError(f"{where} must be a mapping with 'reads' and 'parameters'")
-        extra = sorted(set(entry) - {"reads", "parameters"})
+        extra = sorted(set(entry) - {"reads", "parameters", "fits"})
         if extra:
-            raise BookError(f"{where}: unknown key(s) {extra}; keys: reads, parameters")
+            raise BookError(f"{where}: unknown key(s) {extra}; keys: reads, parameters, fits")
         reads = entry.get("reads") or []
         if not isinstance(reads, list) or not all(isinstance(r, str) for r in reads):
             raise BookError(f"{where}.reads must be a list of chapter names")
         params = entry.get("parameters") or {}
         if not isinstance(params, dict):
             raise BookError(f"{where}.parameters must map parameter names to declarations")
-        chapters[cname] = ChapterSchema(
-            str(cname), tuple(reads), {n: _declaration(n, f, shared, f"{where}.parameters") for n, f in params.items()})
+        declared = {n: _declaration(n, f, shared, f"{where}.parameters") for n, f in params.items()}
+        fits = entry.get("fits")
+        if fits is not None:
+            from .cost import check_fits_expression
+
+            check_fits_expression(str(fits), {n: p.default for n, p in declared.items() if p.type == "int"}, where)
+        chapters[cname] = ChapterSchema(str(cname), tuple(reads), declared, None if fits is None else str(fits))
     for chapter in chapters.values():
         for up in chapter.reads:
             if up == chapter.name:

@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import platform
 import re
 import shutil
@@ -41,7 +42,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..atomic import write_bytes_atomic, write_text_atomic
+from .paths import REPO_ROOT
 
 __all__ = [
     "GENERATED_PAGES",
@@ -57,7 +61,6 @@ __all__ = [
     "tar_gz",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Pages of the table of contents that the build writes (they have no committed source).
 GENERATED_PAGES = ("book/comparison",)
 #: Folder of the stage that holds the chapters' MyST sources (an ``html_extra_path``), and the
@@ -67,9 +70,10 @@ MYST_DIR = "_myst_sources"
 MYST_URL = "myst"
 #: What a Debian machine needs for ``make pdf`` (Sphinx's LaTeX output, built with latexmk).
 PDF_DEBIAN_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended",
-                       "texlive-xetex", "xindy", "fonts-freefont-otf")
-#: The programs the LaTeX build runs (Jupyter Book's LaTeX set-up compiles with xelatex, indexes with xindy).
-TEX_TOOLS = ("latexmk", "xelatex", "xindy")
+                       "texlive-xetex", "xindy", "fonts-freefont-otf", "poppler-utils")
+#: The programs the LaTeX build runs (Jupyter Book's LaTeX set-up compiles with xelatex, indexes with
+#: xindy) and those that check its PDF (poppler's pdftotext and pdfimages).
+TEX_TOOLS = ("latexmk", "xelatex", "xindy", "pdftotext", "pdfimages")
 
 
 class PublishError(RuntimeError):
@@ -251,8 +255,9 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def manifest(root: Path, build_dir: Path, *, profile: str, results: Sequence[Any] = ()) -> dict[str, Any]:
-    """What a published build was made from: profile, commit, data checksums, package versions."""
+def manifest(root: Path, build_dir: Path, *, profile: str, results: Sequence[Any] = (),
+             overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a published build was made from: profile and ``-p`` values, commit, data checksums, versions."""
     sums = root / "data" / "SHA256SUMS"
     data_checksums = {}
     if sums.is_file():
@@ -266,6 +271,7 @@ def manifest(root: Path, build_dir: Path, *, profile: str, results: Sequence[Any
     return {
         "title": "Structure classes vs. property classes of silicon quantum dots",
         "profile": profile,
+        "overrides": dict(overrides or {}),
         "commit": commit or "unknown (not a git checkout)",
         "commit_date": _git(root, "show", "-s", "--format=%cI", "HEAD") or None,
         "uncommitted_changes": bool(_git(root, "status", "--porcelain", "--untracked-files=no")) if commit else None,
@@ -281,24 +287,132 @@ def manifest(root: Path, build_dir: Path, *, profile: str, results: Sequence[Any
     }
 
 
-def publish(root: Path = REPO_ROOT, *, profile: str = "paper", build_dir: Path | None = None,
-            out_dir: Path | None = None, log=print) -> dict[str, Path]:
-    """Build the book with ``profile`` (cached chapters are reused) and write the archive,
-    its ``.sha256`` and ``manifest.json`` to ``out_dir`` (default ``<build_dir>/publish``)."""
-    from . import Layout, build_book
+#: A build expected to take longer than this (seconds) starts only when the user says go on.
+LONG_BUILD_SECONDS = 30 * 60
 
+
+def publish_target(build_dir: Path, profile: str | None = None,
+                   overrides: dict[str, Any] | None = None) -> tuple[str, dict[str, Any], str]:
+    """Which book to publish: ``(profile, overrides, why)``.
+
+    By default the book last built in ``build_dir`` (its profile and ``-p`` values), so that
+    its executed chapters are reused; ``standard`` if no book was built there.  A profile
+    given explicitly is taken with the overrides given (none by default).
+    """
+    from .runner import read_last_build
+
+    if profile is not None:
+        return profile, dict(overrides or {}), "as asked"
+    last = read_last_build(build_dir)
+    if last is None:
+        return "standard", dict(overrides or {}), f"no book built in {build_dir} yet: the default profile"
+    if overrides:
+        return last["profile"], dict(overrides), f"the profile of the last book built in {build_dir}"
+    shown = " ".join(f"-p {k} {v}" for k, v in last["overrides"].items())
+    return (last["profile"], dict(last["overrides"]),
+            f"the last book built in {build_dir}, finished {last.get('finished', '?')}" + (f", with {shown}" if shown else ""))
+
+
+DASK_HINT = """\
+To spread the searches over a Dask cluster (every machine with this commit checked out and
+`pip install -r requirements.txt && pip install --no-deps -e .`):
+    dask scheduler                                          # prints tcp://HOST:8786
+    dask worker tcp://HOST:8786 --nworkers 8 --nthreads 1   # on each worker machine
+then add ARGS="-p search_backend dask -p dask_scheduler tcp://HOST:8786" to the make command."""
+
+
+def confirm_cost(layout, p, *, assume_yes: bool = False, ask=None, log=print) -> None:
+    """Say what executing the out-of-date chapters of plan ``p`` will cost; for a long run, ask first.
+
+    Prints the chapters to execute with their search fits and expected time (from this build
+    folder's measured runs, :mod:`~siqd_utils.book.cost`).  A run of the ``paper`` profile, or
+    one expected to last over :data:`LONG_BUILD_SECONDS` (or that cannot be estimated), starts
+    only after ``ask`` returns True (default: a yes/no question on the terminal) or with
+    ``assume_yes``; otherwise :class:`PublishError`.
+    """
+    from . import cache, cost
+    from .runner import current_chapters
+
+    ok = current_chapters(layout, p)
+    todo = [c.name for c in p.order if not ok[c.name]]
+    if not todo:
+        log(f"Every chapter is current for profile {p.profile}: nothing to execute.")
+        return
+    def fits(name: str, values: dict[str, Any]) -> int | None:
+        return cost.chapter_fits(p.schema.chapters[name].fits, values, f"chapters.{name}")
+
+    stamps = {name: cache.read_stamp(p.build_dir, name) for name in todo}
+    fallback = {name: {"fits": fits(name, {**p.schema.chapters[name].defaults(), **s.get("params", {})}),
+                       "seconds": s.get("seconds")} for name, s in stamps.items() if s}
+    estimates = cost.estimate(p.build_dir, {name: fits(name, p.values(name)) for name in todo}, fallback)
+    log(f"Chapters to execute for profile {p.profile}:")
+    log(cost.format_estimates(estimates))
+    seconds = [e.seconds for e in estimates]
+    long = p.profile == "paper" or None in seconds or sum(seconds) > LONG_BUILD_SECONDS
+    if not long:
+        return
+    if any("search_backend" in p.params[name] or "search_backend" in p.schema.chapters[name].params for name in todo):
+        log(DASK_HINT)
+    if assume_yes:
+        log("Going on (--yes).")
+        return
+    if ask is None:
+        def ask() -> bool:
+            if not sys.stdin.isatty():
+                return False
+            return input("Start it? [y/N] ").strip().lower() in ("y", "yes")
+    if not ask():
+        raise PublishError("not started. Run it with --yes (make publish ... YES=1) to go on, "
+                           "or publish a book that is already built (make publish with no PUBLISH_PROFILE)")
+
+
+def publish(root: Path = REPO_ROOT, *, profile: str | None = None, overrides: dict[str, Any] | None = None,
+            build_dir: Path | None = None, out_dir: Path | None = None, assume_yes: bool = False, ask=None,
+            log=print) -> dict[str, Path]:
+    """Publish a book: build it (executed chapters reused) and write the archive, its ``.sha256``
+    and its manifest to ``out_dir`` (default ``<build_dir>/publish``).
+
+    Parameters
+    ----------
+    root : Path, default=the repository
+        The book's repository.
+    profile : str or None, default=None
+        The parameter profile; None publishes the book last built in ``build_dir`` (its profile
+        and ``-p`` values; ``standard`` if none was built), see :func:`publish_target`.
+    overrides : dict or None, default=None
+        ``-p`` values (replace the last build's when ``profile`` is None).
+    build_dir, out_dir : Path or None
+        The build folder (default ``<root>/_build``) and where the three files go.
+    assume_yes : bool, default=False
+        Start a long build (see :func:`confirm_cost`) without asking.
+    ask : callable or None
+        Asked before a long build; returns True to go on (default: a question on the terminal).
+
+    Returns
+    -------
+    dict
+        ``{"archive": ..., "sha256": ..., "manifest": ...}`` paths.
+    """
+    from . import Layout, build_book
+    from .runner import plan
+
+    layout = Layout(root)
     build_dir = (build_dir or root / "_build").resolve()
     out_dir = (out_dir or build_dir / "publish").resolve()
+    profile, overrides, why = publish_target(build_dir, profile, overrides)
+    log(f"Publishing profile {profile} ({why})")
+    confirm_cost(layout, plan(layout, profile=profile, overrides=overrides, build_dir=build_dir),
+                 assume_yes=assume_yes, ask=ask, log=log)
     # Sphinx never deletes what earlier builds left in html/ (images of changed figures, pages of
     # removed chapters); publish a fresh one.  Only the HTML is redone: chapters stay cached.
     shutil.rmtree(build_dir / "html", ignore_errors=True)
-    results, index = build_book(Layout(root), profile=profile, build_dir=build_dir, strict=True, log=log)
+    results, index = build_book(layout, profile=profile, overrides=overrides, build_dir=build_dir, strict=True, log=log)
     html = index.parent
     remote = external_requests(html)
     if remote:
         listing = "\n".join(f"  {page}: {url}" for page, url in remote[:20])
         raise PublishError(f"{len(remote)} resource(s) would load from outside the book:\n{listing}")
-    record = manifest(root, build_dir, profile=profile, results=results)
+    record = manifest(root, build_dir, profile=profile, results=results, overrides=overrides)
     commit = _git(root, "rev-parse", "HEAD")
     name = f"siqd-book-{profile}-{commit[:12] or 'local'}"
     # Pages inside the archive carry the commit's time, so that an unchanged book gives identical bytes.
@@ -328,40 +442,118 @@ def _tex_missing() -> list[str]:
 
 def pdf_instructions(missing: Sequence[str]) -> str:
     return (f"make pdf needs a TeX installation; not found: {', '.join(missing)}.\n"
-            f"On Debian or Ubuntu install it with:\n"
+            f"On Debian or Ubuntu `make tex` installs it (as root or with sudo), that is:\n"
             f"    sudo apt-get install {' '.join(PDF_DEBIAN_PACKAGES)}\n"
             "then run `make pdf` again. (The HTML book needs none of this: `make book`.)")
 
 
-def build_pdf(root: Path = REPO_ROOT, *, profile: str = "standard", build_dir: Path | None = None,
-              log=print) -> Path:
-    """Build the book, then its PDF with Sphinx's LaTeX builder and latexmk; return the PDF."""
+def _pdf_text(pdf: Path) -> str:
+    proc = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PublishError(f"pdftotext could not read {pdf}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _pdf_images(pdf: Path) -> int:
+    """The number of images embedded in ``pdf`` (``pdfimages -list``, masks not counted)."""
+    proc = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PublishError(f"pdfimages could not read {pdf}: {proc.stderr.strip()}")
+    rows = [ln.split() for ln in proc.stdout.splitlines()[2:] if ln.strip()]
+    return sum(1 for r in rows if len(r) > 2 and r[2] == "image")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def check_pdf(pdf: Path, titles: Sequence[str], figures: Sequence[str]) -> dict[str, Any]:
+    """Check a printed book: every title in its text, at least as many images as figures.
+
+    ``figures`` are the image files the LaTeX source includes.  Returns what was found;
+    raises :class:`PublishError` naming what is missing.
+    """
+    text = _squash(_pdf_text(pdf))
+    missing = [t for t in titles if _squash(t) not in text]
+    images = _pdf_images(pdf)
+    problems = []
+    if missing:
+        problems.append(f"chapter title(s) not in its text: {missing}")
+    if images < len(figures):
+        problems.append(f"{images} image(s) embedded for {len(figures)} figure(s) in the LaTeX source")
+    if problems:
+        raise PublishError(f"{pdf}: " + "; ".join(problems))
+    return {"titles": len(titles), "images": images, "figures": len(figures),
+            "pages": text.count("\f") + 1}
+
+
+def _page_titles(stage: Path) -> list[str]:
+    """The first heading of every page of the staged book's table of contents."""
+    import nbformat
+
+    toc = yaml.safe_load((stage / "_toc.yml").read_text(encoding="utf-8"))
+    files = re.findall(r"file:\s*(\S+)", (stage / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc.get("root")] + [f for f in files if f != toc.get("root")]
+    titles = []
+    for name in filter(None, files):
+        base = stage / name
+        if base.with_suffix(".ipynb").is_file():
+            cells = nbformat.read(base.with_suffix(".ipynb"), as_version=4).cells
+            text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        elif base.with_suffix(".md").is_file():
+            text = base.with_suffix(".md").read_text(encoding="utf-8")
+        else:
+            continue
+        heading = re.search(r"^#\s+(.+?)\s*$", text, re.MULTILINE)
+        if heading:
+            titles.append(re.sub(r"[*_`]", "", heading.group(1)))
+    return titles
+
+
+def build_pdf(root: Path = REPO_ROOT, *, profile: str | None = None, overrides: dict[str, Any] | None = None,
+              build_dir: Path | None = None, assume_yes: bool = False, ask=None, log=print) -> Path:
+    """Build the book (as :func:`publish` chooses it), then its PDF with Sphinx's LaTeX builder
+    and latexmk; check it (:func:`check_pdf`) and return its path."""
     missing = _tex_missing()
     if missing:
         raise PublishError(pdf_instructions(missing))
     from . import Layout, build_book
+    from .runner import plan
 
+    layout = Layout(root)
     build_dir = (build_dir or root / "_build").resolve()
-    build_book(Layout(root), profile=profile, build_dir=build_dir, strict=True, log=log)
+    profile, overrides, why = publish_target(build_dir, profile, overrides)
+    log(f"Printing profile {profile} ({why})")
+    confirm_cost(layout, plan(layout, profile=profile, overrides=overrides, build_dir=build_dir),
+                 assume_yes=assume_yes, ask=ask, log=log)
+    build_book(layout, profile=profile, overrides=overrides, build_dir=build_dir, strict=True, log=log)
     stage, latex = build_dir / "stage", build_dir / "latex"
-    from jupyter_book.sphinx import build_sphinx
-
+    shutil.rmtree(latex, ignore_errors=True)  # no figure or page of an earlier print survives
     log("Writing LaTeX with Jupyter Book")
-    status = build_sphinx(str(stage), str(latex), use_external_toc=True, noconfig=True,
-                          path_config=str(stage / "_config.yml"),
-                          confoverrides={"external_toc_path": (stage / "_toc.yml").as_posix(),
-                                         "latex_individualpages": False},
-                          doctreedir=str(build_dir / ".doctrees-latex"), builder="latex",
-                          warningiserror=False, keep_going=True, freshenv=True)
-    if status not in (0, None):
-        raise PublishError(f"the LaTeX builder failed (exit {status}); see its output above")
+    cmd = [sys.executable, "-m", "siqd_utils.book", "_sphinx", str(stage), str(latex),
+           str(build_dir / ".doctrees-latex"), "--builder", "latex"]
+    env = dict(os.environ, NO_COLOR="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    reports = build_dir / "reports"
+    write_text_atomic(reports / "sphinx-latex.log", proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise PublishError(f"the LaTeX builder failed (exit {proc.returncode}); log: {reports / 'sphinx-latex.log'}\n{tail}")
     log("Running latexmk (make all-pdf)")
-    proc = subprocess.run(["make", "all-pdf"], cwd=latex, capture_output=True, text=True)
+    proc = subprocess.run(["make", "all-pdf", "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error"],
+                          cwd=latex, capture_output=True, text=True)
+    write_text_atomic(reports / "latexmk.log", proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     pdfs = sorted(latex.glob("siqd-book*.pdf")) or sorted(latex.glob("*.pdf"))
     if proc.returncode != 0 or not pdfs:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
-        raise PublishError(f"latexmk failed (exit {proc.returncode}) in {latex}:\n{tail}")
-    log(f"PDF: {pdfs[0]}")
+        raise PublishError(f"latexmk failed (exit {proc.returncode}) in {latex}; log: {reports / 'latexmk.log'}\n{tail}")
+    tex = next(iter(sorted(latex.glob("*.tex"))), None)
+    figures = re.findall(r"\\(?:sphinxincludegraphics|includegraphics)(?:\[[^\]]*\])?\{\{?([^}]+)\}",
+                         tex.read_text(encoding="utf-8")) if tex else []
+    found = check_pdf(pdfs[0], _page_titles(stage), figures)
+    log(f"PDF: {pdfs[0]} ({pdfs[0].stat().st_size / 1e6:.1f} MB; every one of {found['titles']} page titles in "
+        f"its text; {found['images']} images embedded for {found['figures']} figures)")
     return pdfs[0]
 
 
@@ -369,24 +561,37 @@ def build_pdf(root: Path = REPO_ROOT, *, profile: str = "standard", build_dir: P
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m siqd_utils.book.publish",
-                                     description="Publish the SiQD book: archive of the HTML, or a PDF.")
+    parser = argparse.ArgumentParser(
+        prog="python -m siqd_utils.book.publish",
+        description="Publish the SiQD book: an archive of the HTML, or a PDF. By default the book last built in "
+                    "the build folder (its profile and -p values), reusing its executed chapters.")
     sub = parser.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("archive", help="build (paper profile) and write the HTML archive, its SHA-256 and manifest")
-    a.add_argument("--profile", default="paper")
-    a.add_argument("--build-dir", type=Path, default=None)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", default=None,
+                       help="publish this profile instead of the last built one (a long build asks first)")
+        p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                       help="override one parameter, as for `python -m siqd_utils.book build`")
+        p.add_argument("--build-dir", type=Path, default=None, help="the build folder (default: _build)")
+        p.add_argument("--yes", action="store_true", help="start a long build without asking")
+
+    a = sub.add_parser("archive", help="write the HTML archive, its SHA-256 and manifest")
+    common(a)
     a.add_argument("--out", type=Path, default=None, help="folder for the archive (default: <build-dir>/publish)")
-    p = sub.add_parser("pdf", help="build the PDF with the LaTeX builder (needs TeX)")
-    p.add_argument("--profile", default="standard")
-    p.add_argument("--build-dir", type=Path, default=None)
+    p = sub.add_parser("pdf", help="build the PDF with the LaTeX builder (needs TeX: make tex)")
+    common(p)
     args = parser.parse_args(argv)
     from .errors import BookError
+    from .parameters import load_schema
+    from .profiles import parse_overrides, paths_relative_to_root
 
     try:
+        overrides = paths_relative_to_root(parse_overrides(args.parameter), load_schema(), Path.cwd(), REPO_ROOT)
+        options = dict(profile=args.profile, overrides=overrides, build_dir=args.build_dir, assume_yes=args.yes)
         if args.command == "archive":
-            publish(profile=args.profile, build_dir=args.build_dir, out_dir=args.out)
+            publish(out_dir=args.out, **options)
         else:
-            build_pdf(profile=args.profile, build_dir=args.build_dir)
+            build_pdf(**options)
     except (PublishError, BookError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -121,6 +121,7 @@ def sphinx_main(argv: Sequence[str]) -> int:
     parser.add_argument("html", type=Path)
     parser.add_argument("doctrees", type=Path)
     parser.add_argument("--strict", action="store_true")
+    parser.add_argument("--builder", default="html", choices=("html", "latex"))
     args = parser.parse_args(argv)
     from jupyter_book.sphinx import build_sphinx
 
@@ -132,7 +133,7 @@ def sphinx_main(argv: Sequence[str]) -> int:
         path_config=str(args.stage / "_config.yml"),
         confoverrides={"external_toc_path": (args.stage / "_toc.yml").as_posix(), "latex_individualpages": False},
         doctreedir=str(args.doctrees),
-        builder="html",
+        builder=args.builder,
         warningiserror=args.strict,
         keep_going=True,
         freshenv=True,  # re-read every page so that every warning is reported, not just those of changed pages

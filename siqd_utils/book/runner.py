@@ -39,6 +39,7 @@ selected chapters only.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import time
@@ -48,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text_atomic
-from . import cache
+from . import cache, cost
 from .errors import BookError, ChapterFailed, ParameterError
 from .kernel import kernel_manager_class, stderr_log, summarise_stderr
 from .layout import Chapter, Layout, chapters, read_text_notebook, select_chapters
@@ -57,8 +58,9 @@ from .paths import display_path
 from .profiles import chapter_params, check_overrides, check_profile, load_profiles
 from .render import sphinx_build, stage_book, unexecuted_copy
 
-__all__ = ["ChapterResult", "Plan", "book_status", "build_book", "chapter_state", "chapters_to_check", "current_chapters", "dependency_order", "execute_chapter",
-           "plan", "resolve_all", "run_chapters", "sync_paired"]
+__all__ = ["LAST_BUILD_FILE", "ChapterResult", "Plan", "book_status", "build_book", "chapter_state", "chapters_to_check",
+           "current_chapters", "dependency_order", "execute_chapter", "plan", "read_last_build", "resolve_all",
+           "run_chapters", "sync_paired", "write_last_build"]
 
 KERNEL_NAME = "python3"
 
@@ -91,6 +93,12 @@ class Plan:
     build_dir: Path
     package: str
     environment: str
+    profile: str = "standard"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def values(self, name: str) -> dict[str, Any]:
+        """Every parameter of chapter ``name`` as it runs: its defaults, then the injected values."""
+        return {**self.schema.chapters[name].defaults(), **self.params[name]}
 
     def reads(self, name: str) -> tuple[str, ...]:
         return self.schema.chapters[name].reads
@@ -179,7 +187,7 @@ def plan(
     params = resolve_all(layout, profile, overrides or {}, selected, every, build_dir, schema)
     environment = cache.sha256_bytes(layout.requirements.read_bytes()) if layout.requirements.is_file() else ""
     return Plan(every, dependency_order(every, schema), selected, params, schema, build_dir,
-                cache.package_digest(layout.package_dir), environment)
+                cache.package_digest(layout.package_dir), environment, profile, dict(overrides or {}))
 
 
 # ---------------------------------------------------------------------- one chapter
@@ -359,6 +367,9 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
     failed.unlink(missing_ok=True)
     cache.write_stamp(p.build_dir, name, key=state.key, params=params, seconds=seconds,
                       outputs=_outputs(layout, p, name), reads=state.reads)
+    spec = p.schema.chapters[name]
+    cost.record_timing(p.build_dir, name, fits=cost.chapter_fits(spec.fits, p.values(name), f"chapters.{name}"),
+                       seconds=seconds, profile=p.profile)
     log(f"  {name}: done in {seconds:.1f} s")
     said = summarise_stderr(stderr)
     if said:
@@ -503,4 +514,28 @@ def build_book(
     index = p.build_dir / "html" / "index.html"
     if not index.is_file():
         raise BookError(f"Jupyter Book finished but {index} is missing")
+    write_last_build(p)
     return results, index
+
+
+LAST_BUILD_FILE = "last_build.json"
+
+
+def write_last_build(p: Plan) -> None:
+    """Record the profile and ``-p`` values of the book just built (``make publish`` publishes it)."""
+    record = {"profile": p.profile, "overrides": p.overrides, "only": [c.name for c in p.selected]
+              if len(p.selected) < len(p.every) else None, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    write_text_atomic(p.build_dir / LAST_BUILD_FILE, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_last_build(build_dir: Path) -> dict[str, Any] | None:
+    """What :func:`write_last_build` recorded in ``build_dir``, or None (no book built there yet)."""
+    path = Path(build_dir) / LAST_BUILD_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("profile"), str):
+        return None
+    record["overrides"] = record.get("overrides") if isinstance(record.get("overrides"), dict) else {}
+    return record
