@@ -139,7 +139,9 @@ def current_record(build_dir: Path, chapter: str, key: str, outputs: str) -> dic
 
 
 def write_stamp(build_dir: Path, chapter: str, *, key: str, params: dict[str, Any], seconds: float,
-                outputs: str, reads: dict[str, str]) -> None:
+                outputs: str, reads: dict[str, str], origins: dict[str, str] | None = None,
+                profile: str | None = None) -> None:
+    """Record a successful run: its key, the values injected and where each parameter came from."""
     record = {"key": key, "chapter": chapter, "params": params, "seconds": round(seconds, 2), "outputs": outputs,
-              "reads": reads, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+              "reads": reads, "origins": origins or {}, "profile": profile, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     write_text_atomic(_stamp_path(build_dir, chapter), json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

@@ -43,18 +43,9 @@ def params_listing(layout: Layout, profile: str, overrides: dict[str, Any], chap
         spec = p.schema.chapters[c.name]
         reads = ", ".join(spec.reads) or "nothing"
         lines.append(f"{c.name}  (reads: {reads})")
-        injected = p.params[c.name]
+        origins, values = p.origins(c.name), p.values(c.name)
         for name, param in spec.params.items():
-            if name in overrides:
-                origin = "-p"
-            elif name == "output_dir" and name in injected:
-                origin = "runner"
-            elif name in injected:
-                origin = f"profile {profile}"
-            else:
-                origin = "default"
-            value = injected.get(name, param.default)
-            lines.append(f"  {name} = {value!r}  [{origin}]  {param.allowed()}")
+            lines.append(f"  {name} = {values[name]!r}  [{origins[name]}]  {param.allowed()}")
             lines.append(f"      {param.help}")
         lines.append("")
     return "\n".join(lines)

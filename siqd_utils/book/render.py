@@ -18,15 +18,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from ..atomic import write_text_atomic
 from .errors import BookError
 from .layout import Chapter, Layout, read_text_notebook
+from .parameters import ChapterSchema
 from .paths import REPO_ROOT
 
-__all__ = ["sphinx_build", "sphinx_main", "stage_book", "unexecuted_copy"]
+__all__ = ["parameters_table", "reader_view", "sphinx_build", "sphinx_main", "stage_book", "unexecuted_copy"]
 
 
 def _copy_if_changed(src: Path, dst: Path) -> None:
@@ -42,8 +44,58 @@ def _write_if_changed(dst: Path, text: str) -> None:
     write_text_atomic(dst, text)
 
 
-def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=print) -> Path:
-    """Assemble the tree Jupyter Book builds: config, toc, ``book/``, executed chapters."""
+def _setting_text(name: str, value: Any) -> str:
+    text = repr(value)
+    return f"`{name} = {text if len(text) <= 48 else text[:45] + '...'}`"
+
+
+def parameters_table(spec: ChapterSchema, values: dict[str, Any], origins: dict[str, str], profile: str | None) -> str:
+    """The MyST table that shows a chapter's parameters on its page: value, origin, meaning."""
+    rows = ["```{list-table}", ":header-rows: 1", ":widths: 44 14 42", ":class: siqd-parameters", "",
+            "* - setting", "  - from", "  - meaning"]
+    for name, param in spec.params.items():
+        rows += [f"* - {_setting_text(name, values.get(name, param.default))}",
+                 f"  - {origins.get(name, 'default')}", "  - " + param.help.replace("<", "\\<")]
+    rows.append("```")
+    said = f" (profile `{profile}`)" if profile else ""
+    return (f"The values this page was computed with{said}, and where each came from: a profile of "
+            "`siqd_utils/book/profiles.yml`, `-p` on the command line, the runner (the export folder it "
+            "manages) or the chapter's default.\n\n" + "\n".join(rows))
+
+
+def reader_view(nb, spec: ChapterSchema, values: dict[str, Any], origins: dict[str, str], profile: str | None):
+    """A copy of an executed chapter for its page: one parameters block instead of two cells.
+
+    The ``parameters`` cell (the defaults) and papermill's ``injected-parameters`` cell are
+    kept in the notebook (a downloaded copy re-runs as it ran) but removed from the page,
+    and a table of the values used, with their origins, takes their place.
+    """
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    position = None
+    for i, cell in enumerate(nb.cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+            position = i if position is None else position
+    if position is not None:
+        table = nbformat.v4.new_markdown_cell(parameters_table(spec, values, origins, profile))
+        if nb.nbformat_minor < 5:  # cell ids exist from nbformat 4.5 on
+            table.pop("id", None)
+        nb.cells.insert(position, table)
+    return nb
+
+
+def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=print,
+               parameters: dict[str, tuple[ChapterSchema, dict[str, Any], dict[str, str], str | None]] | None = None) -> Path:
+    """Assemble the tree Jupyter Book builds: config, toc, ``book/``, executed chapters.
+
+    ``parameters`` maps a chapter to ``(schema, values, origins, profile)``: its page then shows
+    one table of the values it ran with (:func:`reader_view`) instead of its parameter cells.
+    """
     stage = build_dir / "stage"
     keep: set[Path] = set()
 
@@ -70,7 +122,13 @@ def stage_book(layout: Layout, build_dir: Path, pages: dict[str, Path], log=prin
     keep.add(prov_dst)
     for name, nb_path in pages.items():
         dst = stage / "notebooks" / f"{name}.ipynb"
-        _copy_if_changed(nb_path, dst)
+        if parameters and name in parameters:
+            import nbformat
+
+            view = reader_view(nbformat.read(nb_path, as_version=4), *parameters[name])
+            _write_if_changed(dst, nbformat.writes(view) + "\n")
+        else:
+            _copy_if_changed(nb_path, dst)
         keep.add(dst)
     for path in sorted(stage.rglob("*"), reverse=True):  # drop pages of removed chapters
         if path.is_file() and path not in keep:

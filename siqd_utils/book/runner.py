@@ -100,6 +100,23 @@ class Plan:
         """Every parameter of chapter ``name`` as it runs: its defaults, then the injected values."""
         return {**self.schema.chapters[name].defaults(), **self.params[name]}
 
+    def origins(self, name: str) -> dict[str, str]:
+        """Where each parameter of chapter ``name`` comes from: ``-p``, ``profile <name>``, ``runner``
+        (the export folder it manages) or ``default`` (the chapter's parameters cell)."""
+        injected = self.params[name]
+        selected = any(c.name == name for c in self.selected)
+        out = {}
+        for param in self.schema.chapters[name].params:
+            if selected and param in self.overrides:
+                out[param] = "-p"
+            elif param == "output_dir" and param in injected:
+                out[param] = "runner"
+            elif param in injected:
+                out[param] = f"profile {self.profile}"
+            else:
+                out[param] = "default"
+        return out
+
     def reads(self, name: str) -> tuple[str, ...]:
         return self.schema.chapters[name].reads
 
@@ -366,7 +383,7 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
     seconds = time.perf_counter() - start
     failed.unlink(missing_ok=True)
     cache.write_stamp(p.build_dir, name, key=state.key, params=params, seconds=seconds,
-                      outputs=_outputs(layout, p, name), reads=state.reads)
+                      outputs=_outputs(layout, p, name), reads=state.reads, origins=p.origins(name), profile=p.profile)
     spec = p.schema.chapters[name]
     cost.record_timing(p.build_dir, name, fits=cost.chapter_fits(spec.fits, p.values(name), f"chapters.{name}"),
                        seconds=seconds, profile=p.profile)
@@ -506,7 +523,7 @@ def build_book(
     results = book_status(layout, p, _execute_plan(layout, p, profile, force, timeout, log), log)
     pages = {r.chapter: r.notebook or unexecuted_copy(c, p.build_dir) for r, c in zip(results, p.every)}
     log("Building the HTML with Jupyter Book")
-    stage = stage_book(layout, p.build_dir, pages, log=log)
+    stage = stage_book(layout, p.build_dir, pages, log=log, parameters=page_parameters(p, results))
     from .publish import stage_reader_pages  # a Sphinx extension as well: imported only when building
 
     stage_reader_pages(layout.root, stage, p.build_dir, profile=profile, log=log)  # comparison page, MyST downloads
@@ -516,6 +533,21 @@ def build_book(
         raise BookError(f"Jupyter Book finished but {index} is missing")
     write_last_build(p)
     return results, index
+
+
+def page_parameters(p: Plan, results: Sequence[ChapterResult]) -> dict[str, tuple]:
+    """For each executed page, what its parameters block shows: the values it ran with (its stamp)."""
+    out = {}
+    for r in results:
+        stamp = cache.read_stamp(p.build_dir, r.chapter) if r.notebook is not None else None
+        if stamp is None:
+            continue
+        spec = p.schema.chapters[r.chapter]
+        values = {**spec.defaults(), **(stamp.get("params") or {})}
+        origins = stamp.get("origins") or {n: ("injected" if n in (stamp.get("params") or {}) else "default")
+                                           for n in spec.params}
+        out[r.chapter] = (spec, values, origins, stamp.get("profile"))
+    return out
 
 
 LAST_BUILD_FILE = "last_build.json"

@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, precision_recall_fscore_support
 
 from .evaluation import Evaluation
+from .space import layers_text
 
 if TYPE_CHECKING:
     from .tasks import TaskResult
@@ -78,7 +79,7 @@ def classification_table(y_true: Any, y_pred: Any, labels: Sequence[Any],
 
 def _params_cells(params: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "hidden layers": "-".join(str(u) for u in params["hidden_layer_sizes"]),
+        "hidden layers": layers_text(params["hidden_layer_sizes"]),
         "activation": params["activation"], "solver": params["solver"],
         "alpha": float(f"{params['alpha']:.4g}"), "learning_rate": params["learning_rate"],
         "max_iter": int(params["max_iter"]),

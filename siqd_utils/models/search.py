@@ -42,7 +42,7 @@ from . import backends, cache
 from .estimators import WARNINGS_LOCK, make_estimator, search_estimator
 from .inputs import (LEAST_POPULATED, as_xy, check_folds, check_kind, check_n_jobs, check_positive_int,
                      make_folds)
-from .space import PARAM_ORDER, SEARCHED, param_space
+from .space import PARAM_ORDER, SEARCHED, layers_text, param_space
 
 # scikit-learn ships successive halving as experimental: importing this module enables it.
 importlib.import_module("sklearn.experimental.enable_halving_search_cv")
@@ -374,6 +374,7 @@ class SearchResult:
                 *(f"param_{p}" for p in SEARCHED), "mean_test_score", "std_test_score", "n_failed_folds",
                 "n_convergence_warnings"]
         top = self.cv_results.sort_values("rank").head(n)[cols].reset_index(drop=True)
+        top["param_hidden_layer_sizes"] = top["param_hidden_layer_sizes"].map(layers_text)
         return top.rename(columns=lambda c: c.removeprefix("param_"))
 
     def to_dict(self) -> dict[str, Any]:

@@ -139,10 +139,15 @@ def describe_space(space: Mapping[str, Any], fixed: Mapping[str, Any] | None = N
     return pd.DataFrame(rows, columns=["parameter", "values drawn"])
 
 
+def layers_text(sizes) -> str:
+    """Hidden-layer sizes as readers write them: ``(10, 7, 3)`` -> ``10-7-3``."""
+    return "-".join(str(int(u)) for u in (sizes or ()))
+
+
 def describe_params(params: Mapping[str, Any]) -> str:
     """One network's hyper-parameters in words: ``relu, lbfgs, hidden layers 10-3, alpha = 4.652, ...``."""
     p = dict(params)
-    layers = "-".join(str(int(u)) for u in p.get("hidden_layer_sizes", ()))
+    layers = layers_text(p.get("hidden_layer_sizes", ()))
     parts = [str(p[k]) for k in ("activation", "solver") if k in p]
     parts.append(f"hidden layers {layers}")
     parts += [f"{k} = {p[k]}" for k in ("alpha", "max_iter", "learning_rate") if k in p]

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from ..bands import BANDS, assign_bands
 from . import cluster_palette, figure_and_axes, label
 
-__all__ = ["plot_band_histogram", "plot_features_by_class", "plot_wavelength_by_cluster"]
+__all__ = ["band_bin_edges", "plot_band_histogram", "plot_features_by_class", "plot_wavelength_by_cluster"]
 
 
 def plot_features_by_class(frame: pd.DataFrame, features: Sequence[str], classes, *,
@@ -77,6 +77,20 @@ def plot_features_by_class(frame: pd.DataFrame, features: Sequence[str], classes
     return fig
 
 
+def band_bin_edges(bin_width: float = 5.0) -> dict[str, np.ndarray]:
+    """The histogram's bin edges, band by band: every ``bin_width`` nm from the band's lower
+    edge, the last bin narrowed to its upper edge, so no bin straddles a band edge.
+
+    Returns
+    -------
+    dict
+        Band name -> increasing edges (nm), first and last the band's own edges.
+    """
+    if not bin_width > 0:
+        raise ValueError(f"bin_width = {bin_width!r}: must be positive (nm)")
+    return {band.name: np.r_[np.arange(band.lo, band.hi, bin_width), band.hi] for band in BANDS}
+
+
 def plot_band_histogram(wavelength_nm, *, bin_width: float = 5.0, ax=None, extend: bool = True):
     """Histogram of the peak wavelength, each bar in the colour of its band (Fig. 1).
 
@@ -102,14 +116,13 @@ def plot_band_histogram(wavelength_nm, *, bin_width: float = 5.0, ax=None, exten
     ValueError
         If ``bin_width`` is not positive.
     """
-    if not bin_width > 0:
-        raise ValueError(f"bin_width = {bin_width!r}: must be positive (nm)")
+    per_band = band_bin_edges(bin_width)
     wl = np.asarray(wavelength_nm, dtype=float)
     idx = assign_bands(wl)
     fig, ax = figure_and_axes(ax, (9.0, 3.8))
     handles = []
     for band in BANDS:
-        edges = np.r_[np.arange(band.lo, band.hi, bin_width), band.hi]
+        edges = per_band[band.name]
         sel = wl[idx == band.number]
         ax.hist(sel, bins=edges, color=band.colour, edgecolor="white", linewidth=0.4)
         handles.append(Patch(color=band.colour, label=f"{band.number} {band.name} ({int((idx == band.number).sum())})"))
