@@ -134,6 +134,57 @@ def test_pages_show_paths_relative_to_the_repository(built_book):
         assert str(ROOT) not in page, f"{chapter.name}: the page shows an absolute path of the repository"
 
 
+def _soup(path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_each_chapter_page_shows_one_parameters_block_with_the_values_it_ran_with(built_book):
+    build_dir, _, _ = built_book
+    schema = book.load_schema(LAYOUT.schema_file)
+    for chapter in book.chapters(LAYOUT):
+        soup = _soup(build_dir / "html" / "notebooks" / f"{chapter.name}.html")
+        blocks = soup.select("table.siqd-parameters")
+        assert len(blocks) == 1, f"{chapter.name}: {len(blocks)} parameters blocks"
+        cells = [c.get_text(" ", strip=True) for c in soup.select("div.cell")]
+        assert not [c for c in cells if c.startswith("# Parameters")], f"{chapter.name}: papermill's cell is shown"
+        rows = {" ".join(r.select("td")[0].get_text().split()).split(" = ")[0]: [" ".join(td.get_text().split()) for td in r.select("td")]
+                for r in blocks[0].select("tbody tr")}
+        assert list(rows) == list(schema.chapters[chapter.name].params), chapter.name
+        stamp = json.loads((build_dir / "executed" / f"{chapter.name}.json").read_text())
+        for name, value in stamp["params"].items():
+            assert rows[name][0] == f"{name} = {value!r}", (chapter.name, name, rows[name])
+        assert rows["output_dir"][1] == "runner"
+        assert any(r[1] == "profile quick" for r in rows.values())
+
+
+def test_every_exercise_has_a_collapsed_executed_solution(built_book):
+    build_dir, _, _ = built_book
+    for chapter in book.chapters(LAYOUT):
+        soup = _soup(build_dir / "html" / "notebooks" / f"{chapter.name}.html")
+        exercises = soup.select("div.exercise")
+        solutions = soup.select("div.solution")
+        assert exercises, f"{chapter.name}: no exercises"
+        assert len(solutions) == len(exercises), f"{chapter.name}: {len(exercises)} exercises, {len(solutions)} solutions"
+        for solution in solutions:
+            assert "dropdown" in solution.get("class", []), f"{chapter.name}: a solution is not collapsed"
+            assert solution.select(".cell_output"), f"{chapter.name}: a solution without an executed answer"
+
+
+_TUPLE = re.compile(r"^[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)*\s*,?\s*[\])]$")
+
+
+def test_tables_show_values_not_python_reprs(built_book):
+    build_dir, _, _ = built_book
+    for chapter in book.chapters(LAYOUT):
+        soup = _soup(build_dir / "html" / "notebooks" / f"{chapter.name}.html")
+        cells = [td.get_text(strip=True) for table in soup.select("table.dataframe, table[id^=T_]")
+                 for td in table.select("td")]
+        reprs = sorted({c for c in cells if _TUPLE.match(c)})
+        assert not reprs, f"{chapter.name}: table cells print Python sequences: {reprs[:5]}"
+
+
 # ------------------------------------------------------------------ bad parameters
 
 

@@ -17,9 +17,16 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["sequence_text", "headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
+
+
+def sequence_text(values) -> str:
+    """A sequence as a reader writes it in a table: ``(16, 135, 86)`` -> ``16, 135, 86``."""
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        return str(values)
+    return ", ".join(str(v) for v in values)
 
 
 def shape_counts(frame: pd.DataFrame) -> pd.DataFrame:
