@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     def execution(p: argparse.ArgumentParser) -> None:
         p.add_argument("--force", action="store_true", help="re-execute the selected chapters even if their cached copies are current")
         p.add_argument("--timeout", type=float, default=None, help="per-cell time limit in seconds (default: none)")
+        p.add_argument("--dry-run", action="store_true",
+                       help="check the request and say which chapters would execute and why; execute nothing")
 
     b = sub.add_parser("build", help="execute the chapters that are out of date and build the HTML book")
     common(b)
@@ -106,6 +108,15 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
                 print(yaml.safe_dump({c.name: p.params[c.name] for c in p.selected}, sort_keys=False), end="")
             else:
                 print(params_listing(layout, args.profile, overrides, args.chapter, build_dir), end="")
+            return 0
+        if args.dry_run:
+            results = run_chapters(layout, profile=args.profile, only=[args.chapter] if args.command == "run" else args.only,
+                                   overrides=overrides, build_dir=build_dir, force=args.force, dry_run=True)
+            print()
+            print(summary_table(results))
+            n = sum(r.status == "would execute" for r in results)
+            print(f"Dry run: nothing executed; {n} chapter(s) would execute"
+                  + (", then the HTML would be built." if args.command == "build" else "."))
             return 0
         if args.command == "run":
             results = run_chapters(layout, profile=args.profile, only=[args.chapter], overrides=overrides,

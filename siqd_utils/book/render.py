@@ -45,8 +45,7 @@ def _write_if_changed(dst: Path, text: str) -> None:
 
 
 def _setting_text(name: str, value: Any) -> str:
-    text = repr(value)
-    return f"`{name} = {text if len(text) <= 48 else text[:45] + '...'}`"
+    return f"`{name} = {value!r}`"
 
 
 def parameters_table(spec: ChapterSchema, values: dict[str, Any], origins: dict[str, str], profile: str | None) -> str:

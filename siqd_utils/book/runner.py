@@ -414,16 +414,30 @@ def chapters_to_check(p: Plan) -> set[str]:
         wanted = grown
 
 
-def _execute_plan(layout: Layout, p: Plan, profile: str, force: bool, timeout: float | None, log) -> list[ChapterResult]:
+def _execute_plan(layout: Layout, p: Plan, profile: str, force: bool, timeout: float | None, log,
+                  dry_run: bool = False) -> list[ChapterResult]:
     selected = {c.name for c in p.selected}
     wanted = chapters_to_check(p)
     todo = [c for c in p.order if c.name in wanted]
     results: list[ChapterResult] = []
+    would: set[str] = set()  # dry run: chapters that would execute
     for i, chapter in enumerate(todo, 1):
         name = chapter.name
         log(f"[{i}/{len(todo)}] {name} (profile {profile})")
         state = chapter_state(layout, p, chapter)
         forced = force and name in selected
+        if dry_run:
+            upstream = sorted(set(p.reads(name)) & would)
+            if state.current and not forced and not upstream:
+                log(f"  {name}: unchanged since the last run (cache hit), would not be re-executed")
+                results.append(ChapterResult(name, "cached", state.record.get("seconds", 0.0), True))
+                continue
+            reason = (_why(p, chapter, state, forced) if not state.current or forced
+                      else f"after {', '.join(upstream)}, if their outputs change")
+            log(f"  {name}: would execute ({reason})")
+            would.add(name)
+            results.append(ChapterResult(name, "would execute", 0.0, False, None, reason, params=p.params[name]))
+            continue
         if state.current and not forced:
             log(f"  {name}: unchanged since the last run (cache hit), not re-executed")
             results.append(ChapterResult(name, "cached", state.record.get("seconds", 0.0), True,
@@ -451,15 +465,19 @@ def run_chapters(
     build_dir: Path | None = None,
     force: bool = False,
     timeout: float | None = None,
+    dry_run: bool = False,
     log=print,
 ) -> list[ChapterResult]:
     """Bring the selected chapters (all by default) up to date, in dependency order.
+
+    With ``dry_run`` nothing is executed: each chapter is reported as ``cached`` or
+    ``would execute`` (with the reason), after the same checks of the request.
 
     Returns one result per chapter it looked at (executed or cached), in the order run;
     stops at the first failure (raises :class:`ChapterFailed` carrying the results).
     """
     p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
-    return _execute_plan(layout, p, profile, force, timeout, log)
+    return _execute_plan(layout, p, profile, force, timeout, log, dry_run)
 
 
 def current_chapters(layout: Layout, p: Plan) -> dict[str, bool]:
