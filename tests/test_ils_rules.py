@@ -49,14 +49,16 @@ def test_study_rule_is_find_peaks_cwt_on_the_smoothed_first_pass(name, X, p):
     np.testing.assert_allclose(est.rmin_smoothed_, smoothed, rtol=0, atol=1e-12)
     found = np.asarray(find_peaks_cwt(smoothed, widths=[p]))
     n = est.rmin_.size
-    expected = np.sort(found[(found >= p) & (found < n - p)])
-    np.testing.assert_array_equal(est.peaks_, expected)  # every peak kept
+    expected = np.sort(found[(found > p) & (found < n - p)])
+    np.testing.assert_array_equal(est.peaks_, expected)  # every peak more than p from either end kept
     np.testing.assert_array_equal(est.candidates_, expected)
     np.testing.assert_array_equal(est.peak_scores_, smoothed[expected])
-    # seeds at the minima of the smoothed curve, mapped through the labelling order
+    # seeds at the minima of the smoothed curve, mapped through the labelling order; a
+    # minimum at position 0 gives way to the first-pass seed
     bounds = [0, *expected.tolist(), n]
     pos = [a + int(np.argmin(smoothed[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
-    np.testing.assert_array_equal(est.seeds_, est.order_[pos])
+    seeds = [est.start_ if q == 0 else est.order_[q] for q in pos]
+    np.testing.assert_array_equal(est.seeds_, seeds)
     assert est.n_clusters_ == expected.size + 1
     assert sorted(np.unique(est.labels_).tolist()) == list(range(est.n_clusters_))
 
