@@ -279,8 +279,9 @@ def ils_classes(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size
         p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule, min_class_size, forced=True)
         est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
         how = (f"{rule} finds {usable} by itself at no p up to {min_cluster_size}; standing in, the same procedure "
-               f"asked for {n_classes} clusters (its curve cut at the {n_classes - 1} highest of its peaks) at p = {p}, "
-               f"the largest p up to {min_cluster_size} at which that gives {usable}")
+               f"asked for {n_classes} clusters (its curve cut at the {n_classes - 1} highest of its peaks, a step the "
+               f"original code did not have) at p = {p}, the largest p up to {min_cluster_size} at which that gives "
+               f"{usable}")
     else:
         est = structure_classes(prepared, min_cluster_size=p, peak_rule=peak_rule)
         where = "" if p == min_cluster_size else f", the largest p up to {min_cluster_size} at which it does"

@@ -89,8 +89,10 @@ def cluster_count(rule: str, p: int, k: int, shares: dict[str, float]) -> str:
 
 def gap_reading(beyond: bool) -> str:
     """The spanning-tree gap test in words."""
-    return (f"a gap that fewer than {NOISE_SHARE:.0%} of the noise draws reach" if beyond else
-            f"no gap beyond noise: at least {NOISE_SHARE:.0%} of the draws of some kind of noise reach it")
+    return (f"a gap beyond noise (fewer than {NOISE_SHARE:.0%} of the draws of each kind of noise reach one of its "
+            "gap statistics)" if beyond else
+            f"no gap beyond noise (at least {NOISE_SHARE:.0%} of the draws of some kind of noise reach each of its "
+            "gap statistics)")
 
 
 def continuum_reading(continuum: bool) -> str:
