@@ -103,12 +103,9 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
             if args.yaml:
                 p = plan(layout, profile=args.profile, only=[args.chapter] if args.chapter else None,
                          overrides=overrides, build_dir=build_dir)
-                # every declared name, as the chapter will run with it (profile, -p or its own default),
-                # so the listing does not depend on how profiles.yml is factored
-                values = {c.name: {name: p.params[c.name].get(name, param.default)
-                                   for name, param in p.schema.chapters[c.name].params.items()}
-                          for c in p.selected}
-                print(yaml.safe_dump(values, sort_keys=False), end="")
+                # every declared name as the chapter runs with it (profile, -p or its own default), so
+                # the listing does not depend on how profiles.yml is factored
+                print(yaml.safe_dump({c.name: p.values(c.name) for c in p.selected}, sort_keys=False), end="")
             else:
                 print(params_listing(layout, args.profile, overrides, args.chapter, build_dir), end="")
             return 0
