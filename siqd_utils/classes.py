@@ -105,7 +105,8 @@ def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> 
     -------
     pandas.DataFrame
         One row per ``p``: ``p``, ``share_pct`` (p as a share of the dots),
-        ``n_clusters`` and ``sizes`` (cluster sizes, largest first, as text).
+        ``n_clusters``, ``sizes`` (cluster sizes, largest first, as text) and
+        ``smallest`` (the size of the smallest cluster).
 
     Raises
     ------
@@ -119,8 +120,8 @@ def cluster_count_sweep(prepared: Prepared, min_cluster_sizes, **ils_params) -> 
         est = structure_classes(prepared, min_cluster_size=int(p), **ils_params)
         sizes = sorted(np.bincount(est.labels_).tolist(), reverse=True)
         rows.append({"p": int(p), "share_pct": 100.0 * p / prepared.n, "n_clusters": int(est.n_clusters_),
-                     "sizes": ", ".join(str(x) for x in sizes)})
-    return pd.DataFrame(rows, columns=["p", "share_pct", "n_clusters", "sizes"])
+                     "sizes": ", ".join(str(x) for x in sizes), "smallest": sizes[-1]})
+    return pd.DataFrame(rows, columns=["p", "share_pct", "n_clusters", "sizes", "smallest"])
 
 
 #: Number of classes of every structure label set that is set against the six colour bands.
@@ -207,52 +208,85 @@ def band_classes(prepared: Prepared) -> LabelSet:
                     "the band of each dot's peak emission wavelength (400-750 nm in six bands)")
 
 
+#: How each peak rule is named in the ``how`` sentence of :func:`ils_classes`.
+_RULE_NAMES = {
+    "study": "the study's ILS procedure (its peak rule, first pass from the dot nearest the mean)",
+    "significance": "ILS with the significance rule",
+}
+
+
 def six_region_p(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-                 peak_rule: str = "significance", min_class_size: int = MIN_CLASS_SIZE) -> int:
+                 peak_rule: str = "study", min_class_size: int = MIN_CLASS_SIZE, *, forced: bool = False) -> int:
     """The largest ``p <= min_cluster_size`` at which ILS gives ``n_classes`` usable classes.
 
-    Usable: ILS can cut its ``R_min`` curve into ``n_classes`` regions at that ``p``
-    and every class of the second pass holds at least ``min_class_size`` dots.
+    Usable: every class of the second pass holds at least ``min_class_size``
+    dots (:data:`MIN_CLASS_SIZE`: what the supervised chapters' stratified
+    10-fold cross-validation needs).  ``forced=False``: the rule's own count at
+    that ``p`` is ``n_classes``.  ``forced=True``: ILS asked for ``n_classes``
+    clusters (``n_clusters``) can cut its ``R_min`` curve into that many regions.
+    ILS runs with its default ``start="auto"``, so the study rule runs the
+    study's whole procedure.
 
     Raises
     ------
     ValueError
         If no ``p`` from ``min_cluster_size`` down to 2 allows it.
     """
+    n_clusters = n_classes if forced else None
     for p in range(int(min_cluster_size), 1, -1):
         try:
-            est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
-        except ValueError:
+            est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_clusters, peak_rule=peak_rule)
+        except ValueError:  # the rule has fewer than n_classes - 1 peaks to cut at
             continue
-        if min(_sizes(est.labels_).values()) >= min_class_size:
+        if est.n_clusters_ == n_classes and min(_sizes(est.labels_).values()) >= min_class_size:
             return p
-    raise ValueError(f"ILS ({peak_rule} rule) cannot sort the {prepared.n} dots into {n_classes} classes of at "
+    asked = "asked for them " if forced else ""
+    raise ValueError(f"ILS ({peak_rule} rule) {asked}cannot sort the {prepared.n} dots into {n_classes} classes of at "
                      f"least {min_class_size} dots at any p from {min_cluster_size} down to 2")
 
 
 def ils_classes(prepared: Prepared, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-                peak_rule: str = "significance", min_class_size: int = MIN_CLASS_SIZE) -> LabelSet:
-    """The study's structure classes: ILS asked for ``n_classes`` clusters.
+                peak_rule: str = "study", min_class_size: int = MIN_CLASS_SIZE) -> LabelSet:
+    """The structure classes set against the colour bands: ILS with ``n_classes`` classes.
 
-    At ``p = min_cluster_size`` if that gives ``n_classes`` classes of at least
-    ``min_class_size`` dots, otherwise at the largest smaller ``p`` that does
-    (:func:`six_region_p`); the ``how`` sentence states which.  With ``n_clusters``
-    given, ILS cuts its first-pass curve at the ``n_clusters - 1`` best-scoring
-    peaks whether or not they pass the significance threshold.  Classes keep ILS's
-    order (the order of their seeds along the first pass), numbered from 1.
+    By default these come from the study's procedure (``peak_rule="study"``:
+    the original code's peak rule, the first pass from the dot nearest the
+    mean), at the largest ``p <= min_cluster_size`` at which it finds
+    ``n_classes`` classes of at least ``min_class_size`` dots by itself
+    (:func:`six_region_p`).  If no such ``p`` exists, the same procedure asked
+    for ``n_classes`` clusters stands in (``n_clusters``: its curve cut at the
+    ``n_classes - 1`` highest of its peaks, a selection the original code did
+    not have), at the largest ``p`` at which that gives usable classes.  The
+    ``how`` sentence states which of the two made the classes, and at which
+    ``p``.  Classes keep ILS's order (the order of their seeds along the first
+    pass), numbered from 1.
 
     Returns
     -------
     LabelSet
         With the fitted :class:`~siqd_utils.ils.ILSClustering` as ``estimator``.
+
+    Raises
+    ------
+    ValueError
+        If neither way gives ``n_classes`` usable classes at any ``p``.
     """
-    p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule, min_class_size)
-    est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
+    rule = _RULE_NAMES.get(peak_rule, f"ILS with the {peak_rule} rule")
+    usable = f"{n_classes} classes of at least {min_class_size} dots"
+    try:
+        p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule, min_class_size)
+    except ValueError:
+        p = six_region_p(prepared, n_classes, min_cluster_size, peak_rule, min_class_size, forced=True)
+        est = structure_classes(prepared, min_cluster_size=p, n_clusters=n_classes, peak_rule=peak_rule)
+        how = (f"{rule} finds {usable} by itself at no p up to {min_cluster_size}; standing in, the same procedure "
+               f"asked for {n_classes} clusters (its curve cut at the {n_classes - 1} highest of its peaks, a step the "
+               f"original code did not have) at p = {p}, the largest p up to {min_cluster_size} at which that gives "
+               f"{usable}")
+    else:
+        est = structure_classes(prepared, min_cluster_size=p, peak_rule=peak_rule)
+        where = "" if p == min_cluster_size else f", the largest p up to {min_cluster_size} at which it does"
+        how = f"{rule} finds {usable} at p = {p}{where}"
     labels = np.asarray(est.labels_, dtype=np.int64) + 1
-    where = (f"p = {p}" if p == min_cluster_size else
-             f"p = {p}, the largest p up to {min_cluster_size} giving {n_classes} classes of at least "
-             f"{min_class_size} dots")
-    how = f"ILS ({peak_rule} peak rule) asked for {n_classes} clusters at {where}"
     return LabelSet("ils", f"ILS structure classes (k = {n_classes})", labels,
                     {c: f"cluster {c}" for c in range(1, n_classes + 1)}, "structure", how, est)
 
@@ -292,7 +326,7 @@ def kmeans_classes(prepared: Prepared, n_classes: int = N_CLASSES, random_state:
 
 
 def label_sets(prepared: Prepared, *, n_classes: int = N_CLASSES, min_cluster_size: int = 15,
-               peak_rule: str = "significance", random_state: int = 42) -> dict[str, LabelSet]:
+               peak_rule: str = "study", random_state: int = 42) -> dict[str, LabelSet]:
     """Every label set the supervised chapters compare, keyed by :attr:`LabelSet.key`.
 
     The colour bands, the ILS structure classes (:func:`ils_classes`), the

@@ -48,8 +48,10 @@ class QuickBook:
 
     @property
     def params(self) -> dict[str, dict]:
-        """The values injected into each chapter."""
-        return {r.chapter: r.params for r in self.results}
+        """The values each chapter ran with: its declared defaults (the ``parameters`` cell), then
+        the values injected into it (a profile lists only what differs from the defaults)."""
+        schema = book.load_schema()
+        return {r.chapter: {**schema.chapters[r.chapter].defaults(), **r.params} for r in self.results}
 
 
 def _needs_book(item) -> bool:

@@ -15,6 +15,7 @@ import jupytext
 import matplotlib as mpl
 import papermill as pm
 import pytest
+import yaml
 
 from siqd_utils import book
 from siqd_utils.book import BookError, Layout, ParameterError
@@ -229,6 +230,35 @@ def test_bad_profiles_are_named(toy, change, message):
     toy.profiles_file.write_text(PROFILES.replace(*change))
     with pytest.raises(BookError, match=message):
         book.load_profiles(toy.profiles_file, load_schema(toy.schema_file), toy.root)
+
+
+def test_shipped_profiles_list_each_value_once_and_only_where_it_changes_something():
+    """profiles.yml: no value a chapter gets anyway (its default, or what common already gives it),
+    no common value that changes no chapter, and no value repeated in several chapters' sections
+    (it belongs under common)."""
+    raw = yaml.safe_load(book.PROFILES_FILE.read_text(encoding="utf-8"))
+    common = raw.get("common") or {}
+    for name, prof_values in (raw.get("chapters") or {}).items():
+        spec = SCHEMA.chapter(name)
+        for prof, values in prof_values.items():
+            for key, value in (values or {}).items():
+                inherited = {**(common.get("all") or {}), **(common.get(prof) or {} if prof != "all" else {})}
+                if prof != "all":
+                    inherited.update((prof_values.get("all") or {}))
+                before = inherited.get(key, spec.params[key].default)
+                assert value != before, f"chapters.{name}.{prof}.{key} = {value!r}: the chapter gets it anyway"
+    for prof, values in common.items():
+        for key, value in (values or {}).items():
+            before = [c.params[key].default if prof == "all" else (common.get("all") or {}).get(key, c.params[key].default)
+                      for c in SCHEMA.declaring(key)]
+            assert any(value != b for b in before), f"common.{prof}.{key} = {value!r} changes no chapter's value"
+    seen: dict = {}
+    for name, prof_values in (raw.get("chapters") or {}).items():
+        for prof, values in prof_values.items():
+            for key, value in (values or {}).items():
+                seen.setdefault((prof, key, repr(value)), []).append(name)
+    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    assert not repeated, f"values repeated in several chapters (write them once under common): {repeated}"
 
 
 def test_shipped_profiles_are_valid_for_every_chapter_and_profile():
@@ -448,14 +478,16 @@ def test_cli_params_lists_values_origins_ranges_and_help(toy, capsys):
     assert "  seed = 7  [-p]  an integer >= 0" in out
     assert "  output_dir = '_build/outputs/05_search'  [runner]  a folder path, or None" in out
     assert book.main(["params", "05", "--yaml"], layout=toy) == 0
-    assert capsys.readouterr().out.splitlines() == ["05_search:", "  seed: 42", "  output_dir: _build/outputs/05_search"]
+    # every declared name: scale from its default, seed from the profile, output_dir from the runner
+    assert capsys.readouterr().out.splitlines() == ["05_search:", "  seed: 42", "  scale: 1",
+                                                    "  output_dir: _build/outputs/05_search"]
 
 
 def test_cli_params_of_the_real_book(capsys):
     assert book.main(["params", "05_classification", "--profile", "paper"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"n_trials = 5000  \[profile paper\]  an integer >= 1\n      random-search trials", out)
-    assert "n_jobs = -1  [profile paper]  -1 or an integer >= 1" in out
+    assert "n_jobs = -1  [default]  -1 or an integer >= 1" in out
 
 
 def test_summary_table_lists_every_chapter():

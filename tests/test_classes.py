@@ -181,6 +181,7 @@ def test_cluster_count_sweep_matches_single_runs():
         est = structure_classes(p, min_cluster_size=row.p)
         assert row.n_clusters == est.n_clusters_
         assert sum(int(x) for x in row.sizes.split(", ")) == p.n
+        assert row.smallest == np.bincount(est.labels_).min()
     with pytest.raises(ValueError, match="min_cluster_sizes: 1 is not an integer from 2"):
         cluster_count_sweep(p, [1])
 

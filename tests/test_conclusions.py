@@ -111,3 +111,17 @@ def test_label_set_comparison_puts_every_label_set_on_equal_terms():
     assert table.loc["colour bands", "majority baseline"] == "0.350"
     assert table.loc["ILS structure classes", "purity (chance)"] == "0.41 (0.36 ± 0.01)"
     assert table.loc["dominant facet family", "balanced accuracy (test / CV)"] == "0.900 / 0.900 ± 0.020"
+
+
+def test_continuum_is_decided_once_and_worded_to_match():
+    from siqd_utils.report import verdicts
+
+    for beyond, gap in [({"study": False, "significance": False}, False), ({"study": True, "significance": False}, False),
+                        ({"study": False, "significance": False}, True)]:
+        is_continuum = verdicts.continuum(beyond, gap)
+        assert is_continuum == (not any(beyond.values()) and not gap)
+        assert verdicts.structure_verdict(beyond, gap).startswith("no density gaps") == is_continuum
+    summary = {"n_wrong": 10, "adjacent_share": verdicts.ADJACENT_SHARE, "study_pairs": 2}
+    assert verdicts.mostly_adjacent(summary) and "(mostly neighbours" in verdicts.band_errors(summary, [])
+    summary["adjacent_share"] = verdicts.ADJACENT_SHARE - 0.01
+    assert not verdicts.mostly_adjacent(summary) and "(not mostly neighbours" in verdicts.band_errors(summary, [])

@@ -20,7 +20,7 @@ from siqd_utils.ils import (
     significance_scores,
 )
 from siqd_utils.ils import calibration as cal
-from siqd_utils.ils.noise import noise_distribution, reference_sample
+from siqd_utils.ils.noise import NOISE_SHARE, GapReference, beyond_noise, noise_distribution, reference_sample
 
 
 def blobs(n=300, d=5, seed=0, k=3, spread=10.0):
@@ -49,14 +49,16 @@ def test_study_rule_is_find_peaks_cwt_on_the_smoothed_first_pass(name, X, p):
     np.testing.assert_allclose(est.rmin_smoothed_, smoothed, rtol=0, atol=1e-12)
     found = np.asarray(find_peaks_cwt(smoothed, widths=[p]))
     n = est.rmin_.size
-    expected = np.sort(found[(found >= p) & (found < n - p)])
-    np.testing.assert_array_equal(est.peaks_, expected)  # every peak kept
+    expected = np.sort(found[(found > p) & (found < n - p)])
+    np.testing.assert_array_equal(est.peaks_, expected)  # every peak more than p from either end kept
     np.testing.assert_array_equal(est.candidates_, expected)
     np.testing.assert_array_equal(est.peak_scores_, smoothed[expected])
-    # seeds at the minima of the smoothed curve, mapped through the labelling order
+    # seeds at the minima of the smoothed curve, mapped through the labelling order; a
+    # minimum at position 0 gives way to the first-pass seed
     bounds = [0, *expected.tolist(), n]
     pos = [a + int(np.argmin(smoothed[a:b])) for a, b in zip(bounds[:-1], bounds[1:])]
-    np.testing.assert_array_equal(est.seeds_, est.order_[pos])
+    seeds = [est.start_ if q == 0 else est.order_[q] for q in pos]
+    np.testing.assert_array_equal(est.seeds_, seeds)
     assert est.n_clusters_ == expected.size + 1
     assert sorted(np.unique(est.labels_).tolist()) == list(range(est.n_clusters_))
 
@@ -245,7 +247,34 @@ def test_compare_peak_rules_table():
             ks = part.loc[part["kind"] == kind, "n_clusters"]
             assert getattr(row, f"noise_{kind}_k_max") == ks.max()
             assert getattr(row, f"noise_{kind}_share_at_least_k") == (ks >= row.n_clusters).mean()
+        assert row.beyond_noise == beyond_noise([row.noise_uniform_share_at_least_k,
+                                                 row.noise_gaussian_share_at_least_k])
     assert t.loc[t["peak_rule"] == "significance", "n_clusters"].tolist() == [3, 3]
     assert compare_peak_rules(X, 12, n_draws=0).noise.empty
     with pytest.raises(ValueError, match="n_clusters"):
         compare_peak_rules(X, 12, n_clusters=2)
+
+
+def test_beyond_noise_is_a_five_percent_test_for_every_kind():
+    assert NOISE_SHARE == 0.05
+    assert beyond_noise(0.0) and beyond_noise(0.04) and not beyond_noise(0.05)
+    assert beyond_noise({"uniform": 0.0, "gaussian": 0.03}) and not beyond_noise({"uniform": 0.0, "gaussian": 0.2})
+    assert beyond_noise(pd.Series([0.01, 0.02])) and not beyond_noise([0.01, 0.5])
+    for bad in ([], [1.2], [-0.1], [np.nan]):
+        with pytest.raises(ValueError, match="share_at_least"):
+            beyond_noise(bad)
+
+
+def test_spanning_tree_gap_uses_the_same_test():
+    """A statistic reached by 3 % of the draws of each kind is beyond noise; by 3 % and 10 %, not."""
+    def gap(shares):
+        table = pd.DataFrame([{"statistic": "largest_jump", "data": 2.0, "uniform_max": 1.0,
+                               "uniform_share_at_least": shares[0], "gaussian_max": 1.0,
+                               "gaussian_share_at_least": shares[1]},
+                              {"statistic": "top_over_median", "data": 2.0, "uniform_max": 3.0,
+                               "uniform_share_at_least": 1.0, "gaussian_max": 3.0, "gaussian_share_at_least": 1.0}])
+        return GapReference(edges=np.ones(3), noise_edges={}, table=table)
+
+    assert gap((0.03, 0.03)).exceeds_noise
+    assert not gap((0.03, 0.10)).exceeds_noise
+    assert gap((0.0, 0.0)).exceeds_noise

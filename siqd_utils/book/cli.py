@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     q = sub.add_parser("params", help="list each chapter's parameters: value, origin, allowed values, help")
     q.add_argument("chapter", nargs="?")
     common(q)
-    q.add_argument("--yaml", action="store_true", help="print only the values each chapter would receive, as YAML")
+    q.add_argument("--yaml", action="store_true", help="print only the values each chapter runs with (profile, -p or default), as YAML")
     return parser
 
 
@@ -105,7 +105,9 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
             if args.yaml:
                 p = plan(layout, profile=args.profile, only=[args.chapter] if args.chapter else None,
                          overrides=overrides, build_dir=build_dir)
-                print(yaml.safe_dump({c.name: p.params[c.name] for c in p.selected}, sort_keys=False), end="")
+                # every declared name as the chapter runs with it (profile, -p or its own default), so
+                # the listing does not depend on how profiles.yml is factored
+                print(yaml.safe_dump({c.name: p.values(c.name) for c in p.selected}, sort_keys=False), end="")
             else:
                 print(params_listing(layout, args.profile, overrides, args.chapter, build_dir), end="")
             return 0

@@ -36,7 +36,15 @@ nothing else from :mod:`siqd_utils`.
 """
 
 from .estimator import SKLEARN_EXPECTED_FAILED_CHECKS, ILSClustering
-from .noise import compare_peak_rules, gap_statistics, mst_gap_reference, noise_reference, noise_summary
+from .noise import (
+    NOISE_SHARE,
+    beyond_noise,
+    compare_peak_rules,
+    gap_statistics,
+    mst_gap_reference,
+    noise_reference,
+    noise_summary,
+)
 from .peaks import (
     DEFAULT_SIGNIFICANCE,
     PEAK_RULES,
@@ -65,6 +73,8 @@ __all__ = [
     "segment_minima",
     "ILSClustering",
     "SKLEARN_EXPECTED_FAILED_CHECKS",
+    "NOISE_SHARE",
+    "beyond_noise",
     "gap_statistics",
     "mst_gap_reference",
     "noise_reference",

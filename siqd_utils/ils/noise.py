@@ -13,6 +13,7 @@ result beside its noise reference.  Every draw is seeded: the same
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,12 +24,46 @@ from .estimator import ILSClustering
 from .peaks import DEFAULT_SIGNIFICANCE, PEAK_RULES
 from .spreading import mst_edge_lengths
 
-__all__ = ["REFERENCE_KINDS", "reference_sample", "noise_reference", "noise_summary",
-           "noise_distribution", "PeakRuleComparison", "compare_peak_rules", "GapReference",
+__all__ = ["REFERENCE_KINDS", "NOISE_SHARE", "beyond_noise", "reference_sample", "noise_reference",
+           "noise_summary", "noise_distribution", "PeakRuleComparison", "compare_peak_rules", "GapReference",
            "gap_statistics", "mst_gap_reference"]
 
 #: Structureless references matched to a data set.
 REFERENCE_KINDS = ("uniform", "gaussian")
+#: A value of the data (a cluster count, a gap statistic) is beyond noise when fewer than
+#: this share of the matched noise draws reach it.
+NOISE_SHARE = 0.05
+
+
+def beyond_noise(share_at_least) -> bool:
+    """Whether the data's value is beyond what matched noise gives.
+
+    True when fewer than :data:`NOISE_SHARE` of the noise draws reach the
+    data's value, for every reference kind: a one-sided Monte Carlo test at the
+    5 % level.  A fixed share rather than "above every draw" (a share of 0),
+    because the latter is a test whose level depends on the number of draws
+    (5 % with 20 draws, 1 % with 100, 0.1 % with 1,000), so that builds with
+    different ``noise_draws`` would judge by different standards, and a count
+    and a gap judged with different numbers of draws could not be set side by
+    side.  With fewer than 20 draws no share below 5 % but 0 exists, and the
+    test is as strict as the draws allow.
+
+    Parameters
+    ----------
+    share_at_least : float, or mapping or sequence of float
+        The share of the noise draws reaching the data's value, or one share
+        per reference kind (then every kind must be below the bar).
+
+    Returns
+    -------
+    bool
+    """
+    if isinstance(share_at_least, Mapping):
+        share_at_least = list(share_at_least.values())
+    shares = np.atleast_1d(np.asarray(share_at_least, dtype=float))
+    if shares.size == 0 or not np.all((shares >= 0) & (shares <= 1)):
+        raise ValueError(f"share_at_least must be one or more shares in [0, 1]; got {share_at_least!r}")
+    return bool(shares.max() < NOISE_SHARE)
 
 
 def reference_sample(X, kind, rng):
@@ -196,7 +231,8 @@ class PeakRuleComparison:
         ``cluster_sizes`` (tuple, by label 0 .. k-1), ``top_score`` and, per
         reference kind, ``noise_<kind>_k_max`` and
         ``noise_<kind>_share_at_least_k`` (share of the noise draws with at
-        least ``n_clusters`` clusters).
+        least ``n_clusters`` clusters), and ``beyond_noise``
+        (:func:`beyond_noise` of those shares).
     estimators : dict
         ``(peak_rule, min_cluster_size) -> fitted ILSClustering``.
     noise : pandas.DataFrame
@@ -253,9 +289,11 @@ def compare_peak_rules(X, min_cluster_sizes=(15,), *, peak_rules=PEAK_RULES,
             if n_draws:
                 ref = noise_reference(X, min_cluster_size=p, peak_rule=rule, significance=significance,
                                       n_draws=n_draws, random_state=random_state, **ils_params)
+                shares = {}
                 for kind, part in ref.groupby("kind", sort=False):
                     row[f"noise_{kind}_k_max"] = int(part["n_clusters"].max())
-                    row[f"noise_{kind}_share_at_least_k"] = float((part["n_clusters"] >= k).mean())
+                    row[f"noise_{kind}_share_at_least_k"] = shares[kind] = float((part["n_clusters"] >= k).mean())
+                row["beyond_noise"] = beyond_noise(shares)
                 noise.append(ref.assign(peak_rule=rule, min_cluster_size=int(p)))
             rows.append(row)
     noise_df = pd.concat(noise, ignore_index=True) if noise else pd.DataFrame(
@@ -301,9 +339,9 @@ class GapReference:
 
     @property
     def exceeds_noise(self) -> bool:
-        """True when some statistic of the data is above every draw of every kind."""
+        """True when some statistic of the data is beyond noise of every kind (:func:`beyond_noise`)."""
         shares = self.table[[c for c in self.table.columns if c.endswith("_share_at_least")]]
-        return bool((shares.max(axis=1) == 0).any())
+        return any(beyond_noise(row) for row in shares.to_numpy())
 
 
 def mst_gap_reference(X, n_draws: int = 100, random_state: int = 0) -> GapReference:

@@ -11,8 +11,9 @@ taking ``p = min_cluster_size``, the smallest cluster that can be found:
     on separated clusters; structureless data give no peak.
 ``"study"`` (:func:`find_study_peaks`)
     The automatic rule of the original ILS code used by the study: Gaussian
-    smoothing over ``p`` points, wavelet (CWT) peak finding, every peak kept.
-    It finds peaks in noise as well.
+    smoothing over ``p`` points, wavelet (CWT) peak finding, every peak kept
+    that lies more than ``p`` positions from either end.  It finds peaks in
+    noise as well.
 
 :func:`rmin_peaks` applies either rule and returns everything the estimator
 stores; :func:`smooth_rmin` and :func:`segment_minima` give the smoothed curve
@@ -183,17 +184,29 @@ def cwt_peaks(vector, width):
 
 
 def find_study_peaks(rmin, min_cluster_size=15, *, n_peaks=None):
-    """The study's automatic peak rule (the original ILS code), faithfully.
+    """The study's automatic peak rule, as the original ILS code applies it.
+
+    The steps of the original code's peak finder (``findMin``; Parker &
+    Barnard's ILS, a public copy is in the ``Thea-Hsu/EILS`` repository), which
+    the tests check against a transcription of it on seeded data sets:
 
     1. Smooth the curve with a Gaussian of standard deviation
        ``p = min_cluster_size`` points (:func:`smooth_rmin`: SciPy's default
        ``mode="reflect"``).
-    2. Find peaks with ``scipy.signal.find_peaks_cwt(smoothed, widths=[p])``
-       (:func:`cwt_peaks`).
-    3. Drop the peaks within ``p`` positions of either end: keep
-       ``p <= q < n_steps - p``.
+    2. Find peaks with :func:`scipy.signal.find_peaks_cwt` on the smoothed
+       curve with the single width ``p`` (:func:`cwt_peaks`; the original
+       passes one copy of ``p`` per point of the curve, which gives the same
+       peaks: every copy yields the same row of wavelet coefficients).
+    3. Keep a peak at position ``q`` only if it lies more than ``p`` positions
+       from either end, ``p < q < n_steps - p`` (strict on both sides: a peak
+       at exactly ``q = p`` is dropped).
     4. Keep every remaining peak; there is no significance test, so
        structureless data give peaks too.
+
+    The seeds of the second pass are the minima of the smoothed curve between
+    the peaks (:func:`segment_minima`); the original drops a minimum at
+    position 0, and :class:`~siqd_utils.ils.ILSClustering` then seeds that
+    first region at the first-pass seed (see its ``seeds_``).
 
     With ``n_peaks`` given (``ILSClustering(n_clusters=...)``), the
     ``n_peaks`` peaks with the highest smoothed values are kept (ties: the
@@ -444,8 +457,9 @@ def rmin_peaks(rmin, min_cluster_size=15, *, peak_rule="significance",
     p = _check_p(min_cluster_size)
     smoothed = smooth_rmin(r, p)
     if peak_rule == "study":
-        found = cwt_peaks(smoothed, p) if n >= 2 * p + 1 else np.empty(0, dtype=np.int64)
-        cand = found[(found >= p) & (found < n - p)]
+        # a peak must lie strictly inside (p, n - p), which needs n >= 2 p + 2 points
+        found = cwt_peaks(smoothed, p) if n >= 2 * p + 2 else np.empty(0, dtype=np.int64)
+        cand = found[(found > p) & (found < n - p)]
         cand_scores = smoothed[cand]
     else:
         cand, cand_scores = significance_scores(r, p)

@@ -38,7 +38,9 @@ def plot_rmin(est, ax=None, *, smoothed=True):
     first-pass seed ``est.start_``, which has no ``R_min``).  Troughs are dense
     regions, peaks jumps between clusters.  Dashed lines mark the accepted peaks
     (region boundaries), triangles the seed chosen in each region, numbered by
-    cluster label.
+    cluster label; a region seeded at the first-pass seed itself (the study
+    rule's first region when its smoothed minimum is at the first step) has
+    its triangle at step 0, height 0.
 
     Parameters
     ----------
@@ -69,15 +71,14 @@ def plot_rmin(est, ax=None, *, smoothed=True):
         ax.axvline(q + 1, color="C3", ls="--", lw=0.9)
     position = np.full(r.size + 1, -1, dtype=np.int64)
     position[np.asarray(est.order_)] = np.arange(r.size)
-    pos = position[np.asarray(est.seeds_)]
-    pos = pos[pos >= 0]  # a seed is never the first-pass start, but be safe
+    pos = position[np.asarray(est.seeds_)]  # -1: the first-pass seed itself (step 0)
+    x = pos + 1
+    y = np.where(pos >= 0, r[np.maximum(pos, 0)], 0.0)  # the first-pass seed has no R_min: drawn at 0
     colours = _cluster_colours(len(pos))
-    ax.scatter(
-        pos + 1, r[pos], marker="v", s=70, c=colours, edgecolors="k", zorder=3, label="seeds"
-    )
-    for c, q in enumerate(pos, start=1):
+    ax.scatter(x, y, marker="v", s=70, c=colours, edgecolors="k", zorder=3, label="seeds")
+    for c, (xc, yc) in enumerate(zip(x, y), start=1):
         ax.annotate(
-            str(c), (q + 1, r[q]), textcoords="offset points", xytext=(0, -16), ha="center",
+            str(c), (xc, yc), textcoords="offset points", xytext=(0, -16), ha="center",
             fontsize=8,
         )
     ax.set_xlabel("labelling step $i$")

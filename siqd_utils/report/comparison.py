@@ -202,8 +202,9 @@ TABLES: tuple[Table, ...] = (
     Table(
         "Structure classes (Iterative Label Spreading)",
         "ILS finds as many clusters as there are gaps in the feature space; an ensemble that fills that space "
-        "more evenly gives fewer (chapter 03 sets each count beside matched noise). The six-class ILS label set is "
-        "ILS asked for six clusters; its sizes are compared as shares of the analysis set, largest first, because "
+        "more evenly gives fewer (chapter 03 sets each count beside matched noise). The six-class ILS label set comes "
+        "from the study's ILS procedure (chapter 03 says at which p, and whether six clusters had to be asked for); "
+        "its sizes are compared as shares of the analysis set, largest first, because "
         "cluster numbers are arbitrary.",
         (
             Row("clusters found, the study's peak rule", "03_structure_classes:rules.study.n_clusters", "clusters.sizes",

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..ils.noise import NOISE_SHARE, beyond_noise
 from .metrics import load_metrics
 
 __all__ = ["CHAPTERS_USED", "NEAR_PERFECT", "PURE_SHARE", "Conclusion", "evaluate_conclusions", "load_chapter_metrics"]
@@ -29,8 +30,9 @@ PURE_SHARE = 0.90
 SMALL_GAIN = 0.02
 #: Band errors count as "mostly between neighbours" from this share on.
 ADJACENT_SHARE = 0.80
-#: A cluster count (or gap) exceeds noise when fewer than this share of matched noise draws reach it.
-NOISE_SHARE = 0.05
+# A cluster count (or gap) exceeds noise when fewer than NOISE_SHARE of the matched noise draws
+# reach it: decided once, in siqd_utils.ils.noise (beyond_noise, imported above), where the noise
+# references are drawn.
 #: A purity (or score) is above chance when it exceeds the chance mean by more than this many sd.
 CHANCE_SD = 3.0
 #: The chapters whose metrics the conclusions read.
@@ -73,18 +75,13 @@ def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> 
     return out
 
 
-def beyond_noise(share_at_least: float) -> bool:
-    """True when fewer than :data:`NOISE_SHARE` of the matched noise draws reach the data's value."""
-    return float(share_at_least) < NOISE_SHARE
-
-
 def cluster_count(rule: str, p: int, k: int, shares: dict[str, float]) -> str:
     """One rule's cluster count beside what matched noise gives (``shares``: kind -> share of
     noise draws with at least ``k`` clusters)."""
     if k == 1:
         return f"The {rule} rule at p = {p} finds 1 cluster: no peak of the curve passes it."
     noise = " and ".join(f"{share:.0%} of {kind} draws" for kind, share in shares.items())
-    reading = ("more than noise of the same size gives" if all(beyond_noise(v) for v in shares.values())
+    reading = ("more than noise of the same size gives" if beyond_noise(shares)
                else "no more than noise of the same size gives")
     return (f"The {rule} rule at p = {p} finds {_count(k, 'cluster', 'clusters')}; {noise} give at least as "
             f"many: {reading}.")
@@ -92,13 +89,22 @@ def cluster_count(rule: str, p: int, k: int, shares: dict[str, float]) -> str:
 
 def gap_reading(beyond: bool) -> str:
     """The spanning-tree gap test in words."""
-    return "a gap longer than every noise draw" if beyond else "no gap longer than the noise draws show"
+    return (f"a gap beyond noise (fewer than {NOISE_SHARE:.0%} of the draws of each kind of noise reach one of its "
+            "gap statistics)" if beyond else
+            f"no gap beyond noise (at least {NOISE_SHARE:.0%} of the draws of some kind of noise reach each of its "
+            "gap statistics)")
 
 
 def continuum_reading(continuum: bool) -> str:
     """What the structure-classes chapter found, for the list of caveats (chapter 07)."""
     return ("no density gaps: the dots form one continuous cloud in feature space, and the structure classes are "
             "cuts through it" if continuum else "ILS or the spanning tree finds more structure than matched noise gives")
+
+
+def continuum(beyond: dict[str, bool], gap_beyond: bool) -> bool:
+    """The data are consistent with a continuum: no rule's cluster count and no spanning-tree gap is
+    beyond noise (``beyond``: rule -> whether its count is; ``gap_beyond``: whether the gap is)."""
+    return not (any(beyond.values()) or gap_beyond)
 
 
 def mostly_adjacent(summary: dict) -> bool:
@@ -110,10 +116,10 @@ def structure_verdict(beyond: dict[str, bool], gap_beyond: bool) -> str:
     """What the cluster counts and the spanning-tree gap test say together (chapter 03).
 
     ``beyond``: rule -> whether its count exceeds noise; ``gap_beyond``: whether the
-    data's spanning tree has a gap larger than every noise draw's.
+    data's spanning tree has a gap beyond noise (both as :func:`beyond_noise` decides).
     """
     clustered = [r for r, b in beyond.items() if b]
-    if not clustered and not gap_beyond:
+    if continuum(beyond, gap_beyond):
         return ("no density gaps: both rules are consistent with a continuum (neither finds more clusters "
                 "than matched noise, and the spanning tree has no longer gap than noise)")
     if clustered and gap_beyond:
@@ -187,7 +193,7 @@ def band_errors(summary: dict, top: list[tuple[str, str, int]]) -> str:
     if summary["n_wrong"] == 0:
         return "The band network puts every dot in its band in cross-validation."
     listed = ", ".join(f"{t} taken for {q} ({n})" for t, q, n in top)
-    kind = "mostly" if summary["adjacent_share"] >= ADJACENT_SHARE else "not mostly"
+    kind = "mostly" if mostly_adjacent(summary) else "not mostly"
     return (f"{summary['n_wrong']} dots are misplaced in cross-validation, {summary['adjacent_share']:.0%} of them "
             f"into a neighbouring band ({kind} neighbours; criterion {ADJACENT_SHARE:.0%}); the study's pairs "
             f"(violet with blue, orange with red) account for {summary['study_pairs']}; the most frequent: {listed}.")
@@ -338,7 +344,7 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     conf = c5["bands_errors"]
     worse = not easier_than_bands(bands["scores"], ils["scores"]) and \
         ils["scores"]["balanced_accuracy"]["cv_mean"] != bands["scores"]["balanced_accuracy"]["cv_mean"]
-    adjacent = conf["adjacent_share"] >= ADJACENT_SHARE
+    adjacent = mostly_adjacent(conf)
     not_sep = not near_perfect(bands["scores"])
     out.append(Conclusion(
         3, "Colour bands are not separable as classes from structure; neighbouring bands are confused.",
