@@ -175,7 +175,7 @@ def _draw_polyhedron(ax, faces: Sequence[Face], basis: np.ndarray) -> float:
     return extent
 
 
-def _fraction_bar(ax, fractions: dict) -> None:
+def _fraction_bar(ax, fractions: dict, prefix: str = "") -> None:
     """The facet fractions as one stacked bar, labelled with the families present."""
     left, labels = 0.0, []
     for f in FAMILIES:
@@ -189,15 +189,14 @@ def _fraction_bar(ax, fractions: dict) -> None:
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.5, 0.5)
     ax.set_axis_off()
-    ax.text(0.5, -0.75, "facet area fractions: " + ",  ".join(labels), transform=ax.transData, ha="center",
-            va="top", fontsize=9)
+    ax.text(0.5, -0.75, prefix + ",  ".join(labels), transform=ax.transData, ha="center", va="top", fontsize=10)
 
 
 def _scale_bar(ax, half: float) -> None:
     """A 1 nm bar under the atoms, left of its label."""
     x0, y0 = -0.9 * half, -1.08 * half
     ax.plot([x0, x0 + 10.0], [y0, y0], color="black", linewidth=2, solid_capstyle="butt")
-    ax.text(x0 + 10.0 + 0.04 * half, y0, "1 nm", ha="left", va="center", fontsize=7)
+    ax.text(x0 + 10.0 + 0.04 * half, y0, "1 nm", ha="left", va="center", fontsize=9)
 
 
 def legend_handles() -> list:
@@ -208,8 +207,8 @@ def legend_handles() -> list:
                     for k in FACET_COLOURS]
 
 
-def draw_dot(atoms: Atoms | DotView, title: str | None = None, *, source: str = "atoms", figure=None,
-             legend: bool = True) -> plt.Figure:
+def draw_dot(atoms: Atoms | DotView, title: str | None = None, *, label: str | None = None, source: str = "atoms",
+             figure=None, legend: bool = True) -> plt.Figure:
     """Draw one dot: its atoms beside its facet polyhedron, with its facet fractions.
 
     Parameters
@@ -217,8 +216,10 @@ def draw_dot(atoms: Atoms | DotView, title: str | None = None, *, source: str = 
     atoms : ase.Atoms or DotView
         The cluster (analysed with :func:`dot_view`), or its view.
     title : str, optional
-        First line of the heading (default: the ``source``); the second gives the shape,
-        ``D``, the atom counts, and the facet method when the fractions are an estimate.
+        First line of the heading (default: the ``source``); the second gives the shape (and
+        the facet method when the fractions are an estimate), the third ``D`` and the atom counts.
+    label : str, optional
+        Put before the shape on the second line (e.g. the dot's id).
     source : str, default="atoms"
         Name used in error messages, for ``atoms`` given as ase.Atoms.
     figure : matplotlib Figure or SubFigure, optional
@@ -237,10 +238,10 @@ def draw_dot(atoms: Atoms | DotView, title: str | None = None, *, source: str = 
         If ``atoms`` is not one H-passivated Si cluster.
     """
     view = atoms if isinstance(atoms, DotView) else dot_view(atoms, source)
-    fig = figure if figure is not None else plt.figure(figsize=(6.4, 4.3 if legend else 3.9))
+    fig = figure if figure is not None else plt.figure(figsize=(6.4, 4.4 if legend else 4.0))
     root = fig.get_figure(root=True)
     height = fig.bbox.height / root.dpi  # inches: the layout below is in inches, for any cell size
-    head, bar, foot = 0.72 / height, 0.42 / height, (0.32 if legend else 0.06) / height
+    head, bar, foot = 0.78 / height, 0.44 / height, (0.34 if legend else 0.04) / height
     panel = 1.0 - head - bar - foot
     ax_atoms = fig.add_axes([0.02, foot + bar, 0.47, panel])
     ax_poly = fig.add_axes([0.51, foot + bar, 0.47, panel])
@@ -256,29 +257,32 @@ def draw_dot(atoms: Atoms | DotView, title: str | None = None, *, source: str = 
     shape = view.facets.shape
     if view.facets.method != "exact-cut":
         shape += f" (facet fractions estimated: {view.facets.method})"
-    heading = [(title or view.source, 11, "bold"), (shape, 9.5, "normal"),
-               (f"D = {f['D']:.2f} nm, {f['n_Si']} Si + {f['n_H']} H atoms", 9.5, "normal")]
+    heading = [(title or view.source, 12, "bold"), (f"{label}: {shape}" if label else shape, 10.5, "normal"),
+               (f"D = {f['D']:.2f} nm, {f['n_Si']} Si + {f['n_H']} H atoms", 10.5, "normal")]
     for k, (text, size, weight) in enumerate(heading):
         fig.text(0.5, 1.0, text, ha="center", va="top", fontsize=size, fontweight=weight,
-                 transform=offset_copy(fig.transSubfigure, fig=root, y=-4 - 15 * k, units="points"))
-    _fraction_bar(fig.add_axes([0.2, foot + 0.55 * bar, 0.6, 0.3 * bar]), view.features)
+                 transform=offset_copy(fig.transSubfigure, fig=root, y=-3 - 16 * k, units="points"))
+    # A picture of its own names its bar; in a grid of dots the figure's caption does.
+    _fraction_bar(fig.add_axes([0.2, foot + 0.55 * bar, 0.6, 0.3 * bar]), view.features,
+                  "facet area fractions: " if figure is None else "")
     if legend:
-        fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=9,
+        fig.legend(handles=legend_handles(), loc="lower center", ncol=6, frameon=False, fontsize=10,
                    bbox_to_anchor=(0.5, 0.0), handlelength=1.2, columnspacing=1.2)
     return root
 
 
 def plot_dots(dots: Sequence[tuple[str, Atoms | DotView, str]], ncols: int = 2,
-              cell_size: tuple[float, float] = (5.0, 3.6)) -> plt.Figure:
+              cell_size: tuple[float, float] = (4.4, 3.5)) -> plt.Figure:
     """Several dots on one figure (each as :func:`draw_dot` draws it), with one legend on top.
 
     Parameters
     ----------
-    dots : sequence of (title, atoms, source)
-        Each dot's heading, its atoms (ase.Atoms or DotView) and the name errors give it.
+    dots : sequence of (title, atoms, label)
+        Each dot's heading, its atoms (ase.Atoms or DotView) and a label put before its shape
+        (e.g. its id; also the name errors give ase.Atoms).
     ncols : int, default=2
         Dots per row.
-    cell_size : (float, float), default=(5.0, 3.6)
+    cell_size : (float, float), default=(4.4, 3.5)
         Width and height (inches) of each dot's cell.
 
     Returns
@@ -299,11 +303,11 @@ def plot_dots(dots: Sequence[tuple[str, Atoms | DotView, str]], ncols: int = 2,
     fig = plt.figure(figsize=(cell_size[0] * ncols, cell_size[1] * nrows + legend_h))
     # Subfigures take only the grid's ratios, so the legend gets a row of its own.
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[legend_h] + [cell_size[1]] * nrows)
-    for k, (title, atoms, source) in enumerate(dots):
+    for k, (title, atoms, label) in enumerate(dots):
         cell = fig.add_subfigure(grid[1 + k // ncols, k % ncols])
-        draw_dot(atoms, title, source=source, figure=cell, legend=False)
+        draw_dot(atoms, title, label=label, source=label, figure=cell, legend=False)
     fig.add_subfigure(grid[0, :]).legend(handles=legend_handles(), loc="center", ncol=6, frameon=False,
-                                         fontsize=9, handlelength=1.2, columnspacing=1.5)
+                                         fontsize=11, handlelength=1.2, columnspacing=1.5)
     return fig
 
 
@@ -355,7 +359,7 @@ def plot_representatives(table: pd.DataFrame, structures: str | Path, ncols: int
             if not abs(mine - theirs) <= _TABLE_TOL:
                 raise ValueError(f"{source}: {col} = {mine:.9g} from the atoms but {theirs:.9g} in the table; "
                                  "the structure file does not belong to this table")
-        dots.append((f"{row['title']}: {ident}", view, source))
+        dots.append((row["title"], view, ident))
     return plot_dots(dots, ncols=ncols)
 
 
