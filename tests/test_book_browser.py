@@ -181,6 +181,39 @@ def test_chapters_show_typeset_math_and_figures(site, browser_context):
     assert (SHOTS / "01_data.png").is_file()
 
 
+#: Pictures of dots each chapter must show: page -> figure names (MyST ``name:``, the figure's HTML id).
+DOT_PICTURES = {"notebooks/01_data": ["fig-data-gallery"], "notebooks/03_structure_classes": ["fig-ils-portraits"]}
+
+_FIGURES = """(ids) => ids.map(id => {
+  const f = document.getElementById(id);
+  if (!f) { return {id: id, found: false}; }
+  const img = f.querySelector('img');
+  const cap = f.querySelector('figcaption');
+  return {id: id, found: true, tag: f.tagName, caption: cap ? cap.textContent.trim() : '',
+          loaded: !!img && img.complete && img.naturalWidth > 0,
+          width: img ? img.naturalWidth : 0, height: img ? img.naturalHeight : 0};
+})"""
+
+
+@pytest.mark.parametrize("entry", sorted(DOT_PICTURES))
+def test_pictures_of_the_dots_are_on_the_pages(site, browser_context, entry):
+    """Chapter 01's gallery and chapter 03's class portraits: present, captioned, their images loaded."""
+    page = browser_context.new_page()
+    try:
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site) else r.abort())
+        page.goto(f"{site}{entry}.html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        figures = page.evaluate(_FIGURES, DOT_PICTURES[entry])
+    finally:
+        page.close()
+    for fig in figures:
+        assert fig["found"], f"{entry}: no figure {fig['id']!r} on the page"
+        assert fig["tag"] == "FIGURE" and fig["caption"], f"{entry}: figure {fig['id']!r} has no caption"
+        assert fig["loaded"], f"{entry}: the image of figure {fig['id']!r} did not load"
+        # six dots, two to a row, each a pair of panels: a large picture, taller than wide
+        assert fig["width"] >= 600 and fig["height"] > fig["width"], fig
+
+
 def test_the_detector_sees_raw_latex_and_outside_requests(site, browser_context):
     """A page with untypeset LaTeX and a remote script is caught (the checks can fail)."""
     html = SESSION_BUILD / "html" / "_test_bad_page.html"

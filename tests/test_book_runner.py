@@ -437,6 +437,17 @@ def test_data_digest_tracks_checksums_and_user_data(toy):
     assert book.data_digest(toy, {"data_path": str(toy.root / "mine.csv")}) != with_user
 
 
+def test_data_digest_tracks_a_users_structures_file(toy):
+    (toy.root / "mine.extxyz").write_text("1\nid=a\nSi 0 0 0\n")
+    params = {"data_path": None, "structures_path": "mine.extxyz"}
+    first = book.data_digest(toy, params)
+    assert first != book.data_digest(toy, {"data_path": None, "structures_path": None})
+    (toy.root / "mine.extxyz").write_text("1\nid=a\nSi 0 0 1\n")
+    assert book.data_digest(toy, params) != first
+    # the same file as data_path or as structures_path are different inputs
+    assert book.data_digest(toy, {"data_path": "mine.extxyz"}) != book.data_digest(toy, params)
+
+
 def test_outputs_digest_tracks_exports_and_metrics_but_not_temporary_files(tmp_path):
     from siqd_utils.book.cache import outputs_digest
 

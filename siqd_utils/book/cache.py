@@ -4,7 +4,8 @@ A chapter's key hashes everything its executed copy was computed from:
 
 * its text source and the values injected into it,
 * every source file of ``siqd_utils`` (``*.py``, ``*.yml``, ...), ``requirements.txt``,
-* the data checksums (``data/SHA256SUMS``, and the SHA-256 of a user's ``data_path``),
+* the data checksums (``data/SHA256SUMS``, and the SHA-256 of a user's ``data_path`` and
+  ``structures_path``),
 * the digests of the **outputs of the chapters it reads** (``reads`` in ``chapters.yml``):
   their metrics file and every file they exported, taken after those chapters ran.
 
@@ -59,14 +60,22 @@ def package_digest(package_dir: Path = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
+#: Parameters naming a user's data file, whose contents are part of a chapter's key.
+DATA_PARAMETERS = ("data_path", "structures_path")
+
+
 def data_digest(layout, params: dict[str, Any]) -> str:
-    """The data checksums a chapter depends on: ``data/SHA256SUMS`` and a user's ``data_path``."""
+    """The data checksums a chapter depends on: ``data/SHA256SUMS`` and a user's data files
+    (:data:`DATA_PARAMETERS`)."""
     sums = layout.sha256sums.read_text(encoding="utf-8") if layout.sha256sums.is_file() else "<no SHA256SUMS>"
-    user = params.get("data_path")
     extra = ""
-    if user not in (None, ""):
-        path = resolve_path(str(user), layout.root)  # relative paths are relative to the repository
-        extra = _sha256_file(path) if path.is_file() else f"<missing {path}>"
+    for name in DATA_PARAMETERS:
+        user = params.get(name)
+        if user not in (None, ""):
+            path = resolve_path(str(user), layout.root)  # relative paths are relative to the repository
+            digest = _sha256_file(path) if path.is_file() else f"<missing {path}>"
+            # data_path alone keeps its earlier form; another file is named, so the two cannot swap
+            extra += digest if name == "data_path" else f"\n{name}\0{digest}"
     return sha256_bytes(f"{sums}\n{extra}".encode())
 
 

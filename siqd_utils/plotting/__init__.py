@@ -12,13 +12,17 @@
     Confusion matrices, learning curves, parity plots, network weights (chapters 05 and 06).
 :mod:`~siqd_utils.plotting.workflow`
     The workflow diagram (chapter 07).
+:mod:`~siqd_utils.plotting.dots`
+    Single dots drawn from their atoms beside their facet polyhedra (chapters 01 and 03,
+    and ``python -m siqd_utils.reconstruct featurize --draw``).
 
 One convention for all of them: every function returns the
 :class:`matplotlib.figure.Figure` it drew on and never shows or saves it; a function
 that draws a single panel takes ``ax=None`` and draws into ``ax`` when one is given
 (:func:`figure_and_axes`).  Every axis names its quantity and unit (:func:`label`).
 The colour bands are always drawn in their own colours (:func:`band_palette`); classes
-get a qualitative palette (:func:`cluster_palette`) that does not suggest a colour of light.
+get a qualitative palette (:func:`cluster_palette`) that does not suggest a colour of light;
+the four facet families have one colour each, :data:`FACET_COLOURS`, wherever facets are shown.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import seaborn as sns
 
 from ..bands import BANDS
 
-__all__ = ["LABELS", "SHORT", "band_palette", "cluster_palette", "figure_and_axes", "label", "short"]
+__all__ = ["FACET_COLOURS", "LABELS", "SHORT", "band_palette", "facet_colour", "cluster_palette", "figure_and_axes", "label", "short"]
 
 LABELS: dict[str, str] = {
     "n_Si": "Si atoms, $N_\\mathrm{Si}$",
@@ -59,6 +63,25 @@ SHORT: dict[str, str] = {
     "f113": "$f_{113}$",
     "HSi_ratio": "H:Si",
 }
+
+
+#: The colour of each facet family, used by every figure that shows facets (four of the
+#: Okabe-Ito colours, told apart with any colour vision).
+FACET_COLOURS: dict[str, str] = {
+    "100": "#0072B2",  # blue
+    "110": "#E69F00",  # orange
+    "111": "#009E73",  # bluish green
+    "113": "#CC79A7",  # reddish purple
+}
+
+
+def facet_colour(family: str) -> str:
+    """Colour of a facet family, given as ``"100"``, ``"{100}"`` or its column ``"f100"``."""
+    key = str(family).strip("{}")
+    key = key[1:] if key.startswith("f") else key
+    if key not in FACET_COLOURS:
+        raise ValueError(f"unknown facet family {family!r}; the families are {', '.join(FACET_COLOURS)}")
+    return FACET_COLOURS[key]
 
 
 def label(column: str) -> str:

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..datasets import FEATURE_COLUMNS, STUDY
-from . import label
+from ..datasets import FACET_COLUMNS, FEATURE_COLUMNS, STUDY
+from . import facet_colour, label
 
 __all__ = ["VISIBLE_NM", "plot_feature_distributions", "plot_size_wavelength", "plot_wavelength_distribution"]
 
@@ -16,13 +16,14 @@ VISIBLE_NM = (400.0, 750.0)
 
 
 def plot_feature_distributions(frame: pd.DataFrame, bins: int = 30, columns=FEATURE_COLUMNS) -> plt.Figure:
-    """One histogram per structural feature, on a grid of three columns."""
+    """One histogram per structural feature, on a grid of three columns; facet fractions in their family's colour."""
     columns = list(columns)
     ncols = 3
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(11, 3.0 * nrows), squeeze=False)
     for ax, col in zip(axes.flat, columns):
-        sns.histplot(frame[col], bins=bins, ax=ax, color="tab:blue", edgecolor="white", linewidth=0.5)
+        colour = facet_colour(col) if col in FACET_COLUMNS else "0.45"  # grey: no feature but a facet in a facet colour
+        sns.histplot(frame[col], bins=bins, ax=ax, color=colour, edgecolor="white", linewidth=0.5)
         ax.set_xlabel(label(col))
         ax.set_ylabel("dots")
     for ax in list(axes.flat)[len(columns):]:

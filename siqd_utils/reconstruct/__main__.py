@@ -3,8 +3,9 @@
 ``python -m siqd_utils.reconstruct build --out DIR``
     Rebuild the shipped ensemble (or a variant: ``--centre``, ``--diameter``,
     ``--no-prune``, ``--max-diameter``).
-``python -m siqd_utils.reconstruct featurize FILES... -o table.csv [--targets CSV]``
-    Featurize H-passivated Si clusters into a table the book's loader accepts.
+``python -m siqd_utils.reconstruct featurize FILES... -o table.csv [--targets CSV] [--draw DIR]``
+    Featurize H-passivated Si clusters into a table the book's loader accepts (and draw
+    each one, its atoms beside its facet polyhedron, to ``DIR/<id>.png``).
 ``python -m siqd_utils.reconstruct choices``
     Print the count and D range of every combination of construction choices.
 """
@@ -63,6 +64,15 @@ def _featurize(args, parser) -> int:
     print(f"{len(table)} structures -> {args.output} (facet_method: {methods})")
     if args.features_only:
         print("features only: no wavelength_nm, so siqd_utils.datasets.load_ensemble will not accept this table")
+    if args.draw is not None:
+        from ..plotting.dots import draw_files
+
+        try:
+            pictures = draw_files(args.files, args.draw, ids=table["id"], progress=not args.quiet)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(pictures)} pictures -> {args.draw}/ (<id>.png: the atoms beside the facet polyhedron)")
     return 0
 
 
@@ -105,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="definition of D (default %(default)s, as in the shipped table)")
     f.add_argument("--features-only", action="store_true",
                    help="write features without wavelengths (a table the book's loader will not accept)")
+    f.add_argument("--draw", type=Path, metavar="DIR",
+                   help="also draw each structure, its atoms beside its facet polyhedron, to DIR/<id>.png")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(run=_featurize)
 
