@@ -36,6 +36,7 @@ __all__ = [
     "FACET_COLUMNS",
     "FEATURE_COLUMNS",
     "STUDY",
+    "check_ensemble_header",
     "facet_families",
     "load_ensemble",
     "load_paper_results",
@@ -129,6 +130,44 @@ def _where(path: str, column: str, row: int, ids: pd.Series | None) -> str:
     return f"{path}: column {column!r}, row {row + 2}{ident}"
 
 
+def _check_columns(present: list[str], source: str) -> None:
+    """The table's columns: every required one, and no other."""
+    missing = [c.name for c in COLUMNS if c.required and c.name not in present]
+    if missing:
+        raise DataValidationError(f"{source}: missing column(s) {missing}; expected {list(COLUMN_NAMES)}")
+    extra = [c for c in present if c not in COLUMN_NAMES]
+    if extra:
+        raise DataValidationError(f"{source}: unexpected column(s) {extra}; allowed {list(COLUMN_NAMES)}")
+
+
+def _read_csv(csv: Path, **kwargs) -> pd.DataFrame:
+    """Read a table as the loader does: every value as text, nothing taken for missing."""
+    try:
+        return pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[], comment=None, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"{csv}: cannot be read as CSV ({exc})") from exc
+
+
+def check_ensemble_header(path: Path | str) -> None:
+    """Check, from its first line alone, that a file is a CSV with the ensemble's columns.
+
+    The quick check of a data file before anything runs on it (the book's runner calls it
+    for ``data_path``); :func:`load_ensemble` checks every value.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    DataValidationError
+        If it cannot be read as CSV, lacks a required column or has an unknown one
+        (the message names the file and the columns, as :func:`validate_ensemble` does).
+    """
+    csv = Path(path)
+    if not csv.is_file():
+        raise FileNotFoundError(f"ensemble file not found: {csv}")
+    _check_columns(list(_read_csv(csv, nrows=0).columns), str(csv))
+
+
 def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFrame:
     """Validate a raw (all-string or already typed) ensemble table and return it typed.
 
@@ -152,12 +191,7 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
         wavelengths outside 150-2000 nm.
     """
     present = list(frame.columns)
-    missing = [c.name for c in COLUMNS if c.required and c.name not in present]
-    if missing:
-        raise DataValidationError(f"{source}: missing column(s) {missing}; expected {list(COLUMN_NAMES)}")
-    extra = [c for c in present if c not in COLUMN_NAMES]
-    if extra:
-        raise DataValidationError(f"{source}: unexpected column(s) {extra}; allowed {list(COLUMN_NAMES)}")
+    _check_columns(present, source)
     if len(frame) == 0:
         raise DataValidationError(f"{source}: the table has no rows")
 
@@ -271,11 +305,7 @@ def load_ensemble(path: Path | str | None = None, *, verify_checksum: bool = Tru
                 f"{csv}: SHA-256 {actual} does not match {expected} in {SHA256SUMS}; "
                 "the shipped data were changed (regenerate with `make data`)"
             )
-    try:
-        raw = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[], comment=None)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataValidationError(f"{csv}: cannot be read as CSV ({exc})") from exc
-    return validate_ensemble(raw, source=str(csv))
+    return validate_ensemble(_read_csv(csv), source=str(csv))
 
 
 def facet_families(frame: pd.DataFrame, tol: float = 1e-9) -> pd.Series:
