@@ -545,10 +545,12 @@ def test_featurize_files_collects_errors_as_matminer_does(dots, tmp_path):
     with pytest.raises(FeaturizeError) as info:
         featurize_files([bad["two clusters"], paths[0], bad["not Si/H"]], targets=targets, progress=False)
     assert info.value.errors["file"].tolist() == [str(bad["two clusters"]), str(bad["not Si/H"])]
-    table, errors = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False,
-                                    ignore_errors=True, return_errors=True)
+    with pytest.warns(UserWarning, match=r"2 target id\(s\) match no structure"):  # dot1, dot2: not given
+        table, errors = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False,
+                                        ignore_errors=True, return_errors=True)
     assert table["id"].tolist() == ["dot0"] and errors["file"].tolist() == [str(bad["two clusters"])]
-    only = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False, ignore_errors=True)
+    with pytest.warns(UserWarning, match="match no structure"):
+        only = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False, ignore_errors=True)
     assert only["id"].tolist() == ["dot0"]
     with pytest.raises(ValueError, match="return_errors=True needs ignore_errors=True"):
         featurize_files(paths, targets=targets, progress=False, return_errors=True)

@@ -226,11 +226,6 @@ def featurize_files(paths, targets: str | Path | None = None, diameter: str = DE
                 failed.append((str(path), _reason(str(exc), path)))
                 continue
             rows.append(row)
-    if wavelengths is not None:
-        unused = sorted(set(wavelengths.index) - set(where))
-        if unused:
-            warnings.warn(f"{targets}: {len(unused)} target id(s) match no structure: {unused[:10]}"
-                          + (" ..." if len(unused) > 10 else ""), stacklevel=2)
     errors = pd.DataFrame(failed, columns=["file", "reason"])
     if failed and not ignore_errors:
         n_files = errors["file"].nunique()
@@ -241,5 +236,10 @@ def featurize_files(paths, targets: str | Path | None = None, diameter: str = DE
                          "row: pass --targets CSV (columns id, wavelength_nm) or put wavelength_nm in each structure's "
                          "info, or use --features-only for a table of features alone")
         raise FeaturizeError("\n".join(lines), errors)
+    if wavelengths is not None:  # said only with a table: beside a failure it is noise
+        unused = sorted(set(wavelengths.index) - set(where))
+        if unused:
+            warnings.warn(f"{targets}: {len(unused)} target id(s) match no structure: {unused[:10]}"
+                          + (" ..." if len(unused) > 10 else ""), stacklevel=2)
     table = pd.DataFrame(rows, columns=["id", "shape", "facet_method", *FEATURE_NAMES, "wavelength_nm"])
     return (table, errors) if return_errors else table
