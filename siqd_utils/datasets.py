@@ -36,6 +36,7 @@ __all__ = [
     "FACET_COLUMNS",
     "FEATURE_COLUMNS",
     "STUDY",
+    "check_ensemble_header",
     "facet_families",
     "load_ensemble",
     "load_paper_results",
@@ -121,7 +122,9 @@ def _expected_checksum(path: Path) -> str | None:
     return None
 
 
-def _where(path: str, column: str, row: int, ids: pd.Series | None) -> str:
+def _where(path: str, column: str, row: int, ids: pd.Series | None, names=None) -> str:
+    if names is not None:  # rows named by the caller (e.g. the structure file each came from)
+        return f"{names[row]}: column {column!r}"
     ident = ""
     if ids is not None and 0 <= row < len(ids):
         ident = f" (id {ids.iloc[row]!r})"
@@ -129,7 +132,45 @@ def _where(path: str, column: str, row: int, ids: pd.Series | None) -> str:
     return f"{path}: column {column!r}, row {row + 2}{ident}"
 
 
-def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.DataFrame:
+def _check_columns(present: list[str], source: str) -> None:
+    """The table's columns: every required one, and no other."""
+    missing = [c.name for c in COLUMNS if c.required and c.name not in present]
+    if missing:
+        raise DataValidationError(f"{source}: missing column(s) {missing}; expected {list(COLUMN_NAMES)}")
+    extra = [c for c in present if c not in COLUMN_NAMES]
+    if extra:
+        raise DataValidationError(f"{source}: unexpected column(s) {extra}; allowed {list(COLUMN_NAMES)}")
+
+
+def _read_csv(csv: Path, **kwargs) -> pd.DataFrame:
+    """Read a table as the loader does: every value as text, nothing taken for missing."""
+    try:
+        return pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[], comment=None, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataValidationError(f"{csv}: cannot be read as CSV ({exc})") from exc
+
+
+def check_ensemble_header(path: Path | str) -> None:
+    """Check, from its first line alone, that a file is a CSV with the ensemble's columns.
+
+    The quick check of a data file before anything runs on it (the book's runner calls it
+    for ``data_path``); :func:`load_ensemble` checks every value.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    DataValidationError
+        If it cannot be read as CSV, lacks a required column or has an unknown one
+        (the message names the file and the columns, as :func:`validate_ensemble` does).
+    """
+    csv = Path(path)
+    if not csv.is_file():
+        raise FileNotFoundError(f"ensemble file not found: {csv}")
+    _check_columns(list(_read_csv(csv, nrows=0).columns), str(csv))
+
+
+def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>", row_names=None) -> pd.DataFrame:
     """Validate a raw (all-string or already typed) ensemble table and return it typed.
 
     Parameters
@@ -138,6 +179,9 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
         The table as read from disk.
     source : str, default="<DataFrame>"
         Name used in error messages (normally the file path).
+    row_names : sequence of str, optional
+        What each row is called in error messages, in place of ``source`` and its line
+        number (for rows that come from elsewhere, such as one structure file each).
 
     Returns
     -------
@@ -152,12 +196,7 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
         wavelengths outside 150-2000 nm.
     """
     present = list(frame.columns)
-    missing = [c.name for c in COLUMNS if c.required and c.name not in present]
-    if missing:
-        raise DataValidationError(f"{source}: missing column(s) {missing}; expected {list(COLUMN_NAMES)}")
-    extra = [c for c in present if c not in COLUMN_NAMES]
-    if extra:
-        raise DataValidationError(f"{source}: unexpected column(s) {extra}; allowed {list(COLUMN_NAMES)}")
+    _check_columns(present, source)
     if len(frame) == 0:
         raise DataValidationError(f"{source}: the table has no rows")
 
@@ -173,7 +212,7 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
             bad = text.isna() | (text.str.strip() == "")
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataValidationError(f"{_where(source, col.name, row, None)}: empty value")
+                raise DataValidationError(f"{_where(source, col.name, row, None, row_names)}: empty value")
             out[col.name] = text.astype(str).to_numpy()
             continue
         numeric = pd.to_numeric(values, errors="coerce")
@@ -182,16 +221,16 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
             row = int(np.flatnonzero(bad)[0])
             value = values.iloc[row]
             what = "missing value (NaN)" if pd.isna(value) or str(value).strip().lower() in ("", "nan") else f"non-numeric value {value!r}"
-            raise DataValidationError(f"{_where(source, col.name, row, ids)}: {what}")
+            raise DataValidationError(f"{_where(source, col.name, row, ids, row_names)}: {what}")
         numeric = numeric.to_numpy(dtype=float)
         if not np.all(np.isfinite(numeric)):
             row = int(np.flatnonzero(~np.isfinite(numeric))[0])
-            raise DataValidationError(f"{_where(source, col.name, row, ids)}: non-finite value {float(numeric[row])!r}")
+            raise DataValidationError(f"{_where(source, col.name, row, ids, row_names)}: non-finite value {float(numeric[row])!r}")
         if col.kind == "int":
             frac = numeric != np.round(numeric)
             if frac.any():
                 row = int(np.flatnonzero(frac)[0])
-                raise DataValidationError(f"{_where(source, col.name, row, ids)}: {float(numeric[row])!r} is not a whole number of atoms")
+                raise DataValidationError(f"{_where(source, col.name, row, ids, row_names)}: {float(numeric[row])!r} is not a whole number of atoms")
             out[col.name] = numeric.astype(np.int64)
         else:
             out[col.name] = numeric
@@ -199,38 +238,38 @@ def validate_ensemble(frame: pd.DataFrame, source: str = "<DataFrame>") -> pd.Da
     dup = ids.duplicated().to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
-        raise DataValidationError(f"{_where(source, 'id', row, None)}: duplicate id {ids.iloc[row]!r}")
+        raise DataValidationError(f"{_where(source, 'id', row, None, row_names)}: duplicate id {ids.iloc[row]!r}")
 
     for name in _POSITIVE:
         bad = out[name].to_numpy() <= 0
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(f"{_where(source, name, row, ids)}: size must be positive, got {float(out[name].iloc[row])!r}")
+            raise DataValidationError(f"{_where(source, name, row, ids, row_names)}: size must be positive, got {float(out[name].iloc[row])!r}")
     for name in _NON_NEGATIVE:
         if name in out:
             bad = out[name].to_numpy() < 0
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
-                raise DataValidationError(f"{_where(source, name, row, ids)}: must not be negative, got {float(out[name].iloc[row])!r}")
+                raise DataValidationError(f"{_where(source, name, row, ids, row_names)}: must not be negative, got {float(out[name].iloc[row])!r}")
     for name in FACET_COLUMNS:
         v = out[name].to_numpy()
         bad = (v < 0) | (v > 1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataValidationError(f"{_where(source, name, row, ids)}: fraction {float(v[row])!r} outside [0, 1]")
+            raise DataValidationError(f"{_where(source, name, row, ids, row_names)}: fraction {float(v[row])!r} outside [0, 1]")
     total = out[list(FACET_COLUMNS)].sum(axis=1).to_numpy()
     bad = np.abs(total - 1.0) > _FRACTION_SUM_TOL
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataValidationError(
-            f"{_where(source, '+'.join(FACET_COLUMNS), row, ids)}: facet fractions sum to {float(total[row])!r}, not 1 (tolerance {_FRACTION_SUM_TOL})"
+            f"{_where(source, '+'.join(FACET_COLUMNS), row, ids, row_names)}: facet fractions sum to {float(total[row])!r}, not 1 (tolerance {_FRACTION_SUM_TOL})"
         )
     lo, hi = _WAVELENGTH_RANGE
     wl = out["wavelength_nm"].to_numpy()
     bad = (wl < lo) | (wl > hi)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataValidationError(f"{_where(source, 'wavelength_nm', row, ids)}: wavelength {float(wl[row])!r} nm outside {lo:g}-{hi:g} nm")
+        raise DataValidationError(f"{_where(source, 'wavelength_nm', row, ids, row_names)}: wavelength {float(wl[row])!r} nm outside {lo:g}-{hi:g} nm")
     return out[[c for c in COLUMN_NAMES if c in out]]
 
 
@@ -271,11 +310,7 @@ def load_ensemble(path: Path | str | None = None, *, verify_checksum: bool = Tru
                 f"{csv}: SHA-256 {actual} does not match {expected} in {SHA256SUMS}; "
                 "the shipped data were changed (regenerate with `make data`)"
             )
-    try:
-        raw = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[], comment=None)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataValidationError(f"{csv}: cannot be read as CSV ({exc})") from exc
-    return validate_ensemble(raw, source=str(csv))
+    return validate_ensemble(_read_csv(csv), source=str(csv))
 
 
 def facet_families(frame: pd.DataFrame, tol: float = 1e-9) -> pd.Series:

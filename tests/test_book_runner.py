@@ -32,6 +32,7 @@ LAYOUT = Layout(ROOT)
 SCHEMA = load_schema()
 CHAPTERS = [c.name for c in book.chapters(LAYOUT)]
 BARE_PROFILES = "profiles: {quick: q, standard: s, paper: p}\n"
+HEADER = ENSEMBLE_CSV.read_text().splitlines()[0] + "\n"  # the header a data_path file must have
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ def test_validation_names_chapter_parameter_value_and_help(chapter, name, value,
 
 def test_validation_normalises_and_resolves_paths_against_the_root(tmp_path):
     (tmp_path / "_toc.yml").write_text("root: intro\n")
-    (tmp_path / "mine.csv").write_text("x\n")
+    (tmp_path / "mine.csv").write_text(HEADER)
     spec = SCHEMA.chapter("05_classification")
     values = spec.validate({"data_path": "mine.csv", "output_dir": "out", "test_size": 1 / 4, "n_jobs": -1}, tmp_path)
     assert values == {"data_path": tmp_path / "mine.csv", "output_dir": tmp_path / "out", "test_size": 0.25,
@@ -340,7 +341,7 @@ def test_setup_validates_resolves_sets_dpi_and_prints_relative_paths(capsys, mon
     assert mpl.rcParams["figure.dpi"] == 90
     assert capsys.readouterr().out == "data: data/siqd_ensemble.csv\nexports: _build/outputs/03_structure_classes\n"
     mine = tmp_path / "mine.csv"
-    mine.write_text("x\n")
+    mine.write_text(HEADER)
     _, out, csv = setup("03_structure_classes", {**values, "data_path": str(mine), "output_dir": None})
     assert csv == mine and out == ROOT / "_build" / "outputs" / "03_structure_classes"
     assert capsys.readouterr().out.startswith(f"data: {mine}\n")

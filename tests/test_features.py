@@ -16,8 +16,8 @@ from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
 from siqd_utils.datasets import DATA_DIR, FACET_COLUMNS, load_ensemble
-from siqd_utils.reconstruct import (FacetEstimateWarning, StructureError, analyse, enumerate_cuts, featurize,
-                                    featurize_files, featurize_xyz)
+from siqd_utils.reconstruct import (FacetEstimateWarning, FeaturizeError, StructureError, analyse, enumerate_cuts,
+                                    featurize, featurize_files, featurize_xyz)
 from siqd_utils.reconstruct.facets import lattice_facets, shape_name
 from siqd_utils.reconstruct.features import diameter, equivalent_sphere_diameter, mean_caliper_diameter
 from siqd_utils.reconstruct.lattice import (A_SI, CENTRES, D_SI_H, FAMILIES, FAMILY_KEYS, MIN_SI_NEIGHBOURS, NO_PRUNING,
@@ -494,3 +494,67 @@ def test_duplicate_ids_are_an_error(tmp_path):
     write(b / "dot.xyz", si29())
     with pytest.raises(StructureError, match="id 'dot' also belongs"):
         featurize_files([a / "dot.xyz", b / "dot.xyz"], progress=False, require_targets=False)
+
+
+def silane() -> Atoms:
+    """A lone SiH4: a valid H-passivated cluster whose surface diameter is 0, which the loader refuses."""
+    d = 1.48 / np.sqrt(3.0)
+    return Atoms("SiH4", positions=[[0, 0, 0], [d, d, d], [d, -d, -d], [-d, d, -d], [-d, -d, d]])
+
+
+def test_a_batch_reports_every_bad_file_and_skip_errors_keeps_the_good_rows(dots, tmp_path):
+    """Two bad files among good ones: both named with their reasons; --skip-errors writes the rest."""
+    paths, targets = dots
+    bad = _bad_files(tmp_path)
+    batch = [paths[0], bad["empty"], paths[1], bad["bare Si"], paths[2]]
+    out = tmp_path / "table.csv"
+    proc = cli(*batch, "-o", out, "--targets", targets)
+    assert proc.returncode == 2
+    assert "2 of 5 structure file(s) could not be featurized" in proc.stderr
+    assert f"{bad['empty']}: the file is empty" in proc.stderr
+    assert f"{bad['bare Si']}: Si atom" in proc.stderr and "under-coordinated" in proc.stderr
+    assert not out.exists()
+
+    proc = cli(*batch, "-o", out, "--targets", targets, "--skip-errors")
+    assert proc.returncode == 0, proc.stderr
+    assert load_ensemble(out)["id"].tolist() == ["dot0", "dot1", "dot2"]
+    errors = pd.read_csv(tmp_path / "table.errors.csv")
+    assert errors.columns.tolist() == ["file", "reason"]
+    assert errors["file"].tolist() == [str(bad["empty"]), str(bad["bare Si"])]
+    assert errors["reason"].iloc[0] == "the file is empty" and "under-coordinated" in errors["reason"].iloc[1]
+    assert "2 structure(s) in 2 file(s) skipped" in proc.stderr
+
+    proc = cli(*paths, "-o", out, "--targets", targets, "--skip-errors")  # a clean run empties the list
+    assert proc.returncode == 0 and len(pd.read_csv(tmp_path / "table.errors.csv")) == 0
+
+
+def test_a_row_the_loader_refuses_names_its_structure_file(tmp_path):
+    path = tmp_path / "silane.xyz"
+    write(path, silane())
+    targets = tmp_path / "targets.csv"
+    targets.write_text("id,wavelength_nm\nsilane,300\n")
+    proc = cli(path, "-o", tmp_path / "out.csv", "--targets", targets)
+    assert proc.returncode == 2
+    assert f"{path}: column 'D': size must be positive, got 0.0" in proc.stderr
+    assert "out.csv:" not in proc.stderr  # the output is not the file at fault
+
+
+def test_featurize_files_collects_errors_as_matminer_does(dots, tmp_path):
+    paths, targets = dots
+    bad = _bad_files(tmp_path)
+    with pytest.raises(FeaturizeError) as info:
+        featurize_files([bad["two clusters"], paths[0], bad["not Si/H"]], targets=targets, progress=False)
+    assert info.value.errors["file"].tolist() == [str(bad["two clusters"]), str(bad["not Si/H"])]
+    with pytest.warns(UserWarning, match=r"2 target id\(s\) match no structure"):  # dot1, dot2: not given
+        table, errors = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False,
+                                        ignore_errors=True, return_errors=True)
+    assert table["id"].tolist() == ["dot0"] and errors["file"].tolist() == [str(bad["two clusters"])]
+    with pytest.warns(UserWarning, match="match no structure"):
+        only = featurize_files([bad["two clusters"], paths[0]], targets=targets, progress=False, ignore_errors=True)
+    assert only["id"].tolist() == ["dot0"]
+    with pytest.raises(ValueError, match="return_errors=True needs ignore_errors=True"):
+        featurize_files(paths, targets=targets, progress=False, return_errors=True)
+    # a missing wavelength is one structure's problem, named with its file
+    with pytest.raises(FeaturizeError, match=r"dot2.xyz: no wavelength_nm \(not in .*targets.csv\)"):
+        featurize_files(paths, targets=_write_text(tmp_path / "targets.csv", "id,wavelength_nm\ndot0,450\ndot1,500\n"),
+                        progress=False)

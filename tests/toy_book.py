@@ -11,6 +11,7 @@ metrics file, so a stale dependant shows up as a wrong number.  The chapters cal
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -98,6 +99,24 @@ CHAPTER = textwrap.dedent(
 )
 
 
+#: A cell to append to :data:`CHAPTER`: with ``TOY_GATE`` set to a folder in the kernel's
+#: environment, the chapter marks ``<gate>/<name>.started`` once its outputs are written, then
+#: waits as long as ``<gate>/<name>.hold`` exists, so a test can act while a build is mid-chapter.
+GATE = textwrap.dedent(
+    """
+    ```{{code-cell}} ipython3
+    import os, pathlib, time
+
+    gate = os.environ.get("TOY_GATE")
+    if gate:
+        pathlib.Path(gate, "{name}.started").touch()
+        while pathlib.Path(gate, "{name}.hold").exists():
+            time.sleep(0.05)
+    ```
+    """
+)
+
+
 def make_toy_book(root: Path, profiles: str = PROFILES, reads: dict[str, list[str]] | None = None,
                   chapter: str = CHAPTER) -> Layout:
     """Write the toy book under ``root``: notebooks, toc, schema, profiles, data checksums."""
@@ -114,7 +133,30 @@ def make_toy_book(root: Path, profiles: str = PROFILES, reads: dict[str, list[st
     (root / "profiles.yml").write_text(profiles)
     (root / "data").mkdir()
     (root / "data" / "SHA256SUMS").write_text("abc  siqd_ensemble.csv\n")
+    return toy_layout(root)
+
+
+def toy_layout(root: Path) -> Layout:
+    """The layout of a toy book written by :func:`make_toy_book` under ``root``."""
     return Layout(root, profiles_file=root / "profiles.yml", schema_file=root / "chapters.yml")
+
+
+def cli_command(root: Path, *args: str) -> list[str]:
+    """``python -m siqd_utils.book ARGS`` on the toy book at ``root``, as a command for a process of its own.
+
+    The ``siqd_utils`` it runs is the one found from the process's working directory first
+    (``python -c`` puts it at the head of ``sys.path``), then the environment's.
+    """
+    here = str(Path(__file__).resolve().parent)
+    code = f"import sys; sys.path.append({here!r}); import toy_book; sys.exit(toy_book.main(sys.argv[1:]))"
+    return [sys.executable, "-c", code, str(root), *args]
+
+
+def main(argv: list[str]) -> int:
+    """The book's command line on the toy book at ``argv[0]`` (see :func:`cli_command`)."""
+    from siqd_utils.book import main as book_main
+
+    return book_main(argv[1:], layout=toy_layout(Path(argv[0])))
 
 
 def value_of(layout: Layout, chapter: str, build_dir: Path | None = None) -> int:

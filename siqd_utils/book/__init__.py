@@ -3,8 +3,8 @@
 Usage (``make book`` runs the first line with ``--profile standard``)::
 
     python -m siqd_utils.book build [--profile quick|standard|paper] [--only CHAPTER]
-                                    [-p NAME VALUE ...] [--build-dir _build] [--force] [--strict]
-    python -m siqd_utils.book run CHAPTER [--profile ...] [-p NAME VALUE ...] [--force]
+                                    [-p NAME VALUE ...] [--build-dir _build] [--force] [--strict] [--no-wait]
+    python -m siqd_utils.book run CHAPTER [--profile ...] [-p NAME VALUE ...] [--force] [--no-wait]
     python -m siqd_utils.book params [CHAPTER] [--profile ...] [-p NAME VALUE ...] [--yaml]
 
 Modules
@@ -25,7 +25,10 @@ Modules
 :mod:`~siqd_utils.book.runner`
     The plan (dependency order), executing chapters, ``--only``, the build.
 :mod:`~siqd_utils.book.kernel`
-    The kernel a chapter runs in, its stderr (and its worker processes') kept in a log.
+    The kernel a chapter runs in, its stderr (and its worker processes') kept in a log; it
+    imports the checkout's own ``siqd_utils``.
+:mod:`~siqd_utils.book.lock`
+    One build at a time in a build folder: the lock, and who holds it.
 :mod:`~siqd_utils.book.render`
     Staging the executed chapters and building the HTML with Jupyter Book.
 :mod:`~siqd_utils.book.cli`

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from .errors import ParameterError
+from .kernel import check_kernel_package
 from .parameters import SCHEMA_FILE, load_schema
 from .paths import book_root, display_path, resolve_path
 
@@ -68,6 +69,9 @@ def setup(chapter: str, namespace: Mapping[str, Any], *, schema_file: Path | str
     ParameterError
         Naming the chapter, the first invalid parameter, its value and what is allowed,
         or a declared parameter the notebook does not define.
+    BookError
+        Run by the book's runner, if the kernel imported another ``siqd_utils`` than the
+        one the runner builds with (:func:`siqd_utils.book.kernel.check_kernel_package`).
 
     Examples
     --------
@@ -76,6 +80,7 @@ def setup(chapter: str, namespace: Mapping[str, Any], *, schema_file: Path | str
     >>> P.correlation_threshold, out.parts[-2:], csv.name
     (0.9, ('outputs', '02_correlations'), 'siqd_ensemble.csv')
     """
+    check_kernel_package(chapter)  # run by the runner: the kernel runs the code the runner hashed
     spec = load_schema(schema_file).chapter(chapter)
     missing = [name for name in spec.params if name not in namespace]
     if missing:

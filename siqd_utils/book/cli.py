@@ -1,7 +1,8 @@
 """The command line: ``python -m siqd_utils.book build | run | params``.
 
 Exit status 0 on success, 1 when a chapter failed, 2 for a bad request (unknown
-profile, chapter or parameter, a value out of range, a broken source).
+profile, chapter or parameter, a value out of range, a broken source), 3 when
+``--no-wait`` was given and another build holds the build folder's lock.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 
 from .errors import BookError, ChapterFailed
 from .layout import Layout, chapters, select_chapters
+from .lock import BuildLocked
 from .parameters import load_schema
 from .paths import REPO_ROOT
 from .profiles import parse_overrides, paths_relative_to_root
@@ -69,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--timeout", type=float, default=None, help="per-cell time limit in seconds (default: none)")
         p.add_argument("--dry-run", action="store_true",
                        help="check the request and say which chapters would execute and why; execute nothing")
+        p.add_argument("--no-wait", dest="wait", action="store_false",
+                       help="if another build is using the build folder, stop at once (exit 3) instead of waiting for it")
 
     b = sub.add_parser("build", help="execute the chapters that are out of date and build the HTML book")
     common(b)
@@ -122,13 +126,14 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
             return 0
         if args.command == "run":
             results = run_chapters(layout, profile=args.profile, only=[args.chapter], overrides=overrides,
-                                   build_dir=build_dir, force=args.force, timeout=args.timeout)
+                                   build_dir=build_dir, force=args.force, timeout=args.timeout, wait=args.wait)
             print(summary_table(results))
             wanted = select_chapters(chapters(layout), [args.chapter])[0].name
             print(f"executed notebook: {build_dir / 'executed' / (wanted + '.ipynb')}")
             return 0
         results, index = build_book(layout, profile=args.profile, only=args.only, overrides=overrides,
-                                    build_dir=build_dir, force=args.force, strict=args.strict, timeout=args.timeout)
+                                    build_dir=build_dir, force=args.force, strict=args.strict, timeout=args.timeout,
+                                    wait=args.wait)
         print()
         print(summary_table(results))
         if not any(r.status == "executed" for r in results):
@@ -144,6 +149,9 @@ def main(argv: Sequence[str] | None = None, layout: Layout | None = None) -> int
             print(summary_table(exc.results))
         print(f"\nFAILED: {exc}", file=sys.stderr)
         return 1
+    except BuildLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

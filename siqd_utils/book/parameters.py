@@ -36,7 +36,18 @@ __all__ = ["SCHEMA_FILE", "BookSchema", "ChapterSchema", "Interval", "Param", "l
 SCHEMA_FILE = PACKAGE_DIR / "book" / "chapters.yml"
 
 TYPES = ("int", "float", "bool", "str", "file", "folder")
-_FIELDS = {"type", "default", "help", "range", "choices", "nullable"}
+_FIELDS = {"type", "default", "help", "range", "choices", "nullable", "content"}
+
+
+def _ensemble_table(path: Path) -> None:
+    from ..datasets import check_ensemble_header  # pandas: imported when a data file is checked
+
+    check_ensemble_header(path)
+
+
+#: What a ``file`` parameter's ``content`` may name: a quick check of the file (its header, not
+#: every value) that raises ``ValueError`` saying what the file lacks.
+CONTENTS = {"ensemble": _ensemble_table}
 _INTERVAL_RE = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*$")
 
 
@@ -106,6 +117,8 @@ class Param:
     range: Interval | None = None
     choices: tuple = ()
     nullable: bool = False
+    #: For a file, what it must hold (a key of :data:`CONTENTS`), checked with the value.
+    content: str | None = None
 
     def allowed(self) -> str:
         """The allowed values in words: ``-1 or an integer >= 1``, ``a path to an existing file, or None``."""
@@ -153,6 +166,11 @@ class Param:
         if self.type == "file" and not path.is_file():
             why = "is not a file" if path.exists() else "file does not exist"
             raise self._error(value, f"{why} (resolved to {path})")
+        if self.content is not None:
+            try:
+                CONTENTS[self.content](path)
+            except ValueError as exc:  # the message names the file and what it lacks
+                raise self._error(value, str(exc)) from None
         if self.type == "folder" and path.exists() and not path.is_dir():
             raise self._error(value, f"exists and is not a folder (resolved to {path})")
         return path
@@ -238,8 +256,11 @@ def _declaration(name: str, fields: Any, shared: dict[str, dict], where: str) ->
         raise BookError(f"{where}: {name!r}: {exc}") from None
     if interval is not None and merged["type"] not in ("int", "float"):
         raise BookError(f"{where}: {name!r}: a range needs type int or float, not {merged['type']}")
+    content = merged.get("content")
+    if content is not None and (merged["type"] != "file" or content not in CONTENTS):
+        raise BookError(f"{where}: {name!r}: content {content!r} needs type file and one of {sorted(CONTENTS)}")
     param = Param(name, merged["type"], merged["default"], str(merged["help"]), interval,
-                  tuple(merged.get("choices") or ()), bool(merged.get("nullable", False)))
+                  tuple(merged.get("choices") or ()), bool(merged.get("nullable", False)), content)
     try:
         param.check(param.default, exists=False)
     except ParameterError as exc:

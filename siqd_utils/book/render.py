@@ -25,6 +25,7 @@ import yaml
 from ..atomic import write_text_atomic
 from .errors import BookError
 from .layout import Chapter, Layout, read_text_notebook
+from .lock import inherited_fds
 from .parameters import ChapterSchema
 from .paths import REPO_ROOT
 
@@ -150,7 +151,8 @@ def sphinx_build(stage: Path, build_dir: Path, *, strict: bool = False, log=prin
     env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "FORCE_COLOR")}
     env = dict(env, NO_COLOR="1", PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # The build folder's lock goes with it: a Sphinx left running by a killed build keeps the folder locked.
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, pass_fds=inherited_fds(build_dir))
     seconds = time.perf_counter() - start
     write_text_atomic(reports / "sphinx.log", proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     stderr = _ANSI_RE.sub("", proc.stderr)

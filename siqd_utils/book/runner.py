@@ -34,6 +34,16 @@ from outputs that have since changed.  Chapters outside that set are left as the
 are, and the build's summary says whether each is current (``cached``), ``stale``
 (e.g. executed under another profile) or ``not executed``.  ``-p`` values go to the
 selected chapters only.
+
+One build at a time
+-------------------
+:func:`run_chapters` and :func:`build_book` check the request first (a bad parameter or data
+file is refused before anything in the build folder is touched), then take the build
+folder's lock (:mod:`~siqd_utils.book.lock`; ``wait=False`` refuses at once if another
+build holds it) and keep it to the end.  Holding it, they remove the temporary files that
+interrupted runs left in the build folder (:func:`siqd_utils.atomic.remove_leftovers`) and
+say how many.  Each chapter's kernel runs the ``siqd_utils`` the runner hashes
+(:mod:`~siqd_utils.book.kernel`).
 """
 
 from __future__ import annotations
@@ -48,10 +58,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
+from ..atomic import remove_leftovers, temporary_path, write_text_atomic
 from . import cache, cost
 from .errors import BookError, ChapterFailed, ParameterError
 from .kernel import kernel_manager_class, stderr_log, summarise_stderr
+from .lock import LOCK_FILE, build_lock, inherited_fds
 from .layout import Chapter, Layout, chapters, read_text_notebook, select_chapters
 from .parameters import BookSchema, ChapterSchema, load_schema
 from .paths import display_path
@@ -328,7 +339,16 @@ def _clear_managed_outputs(layout: Layout, p: Plan, name: str) -> None:
 
 def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float | None = None,
                     log=print) -> ChapterResult:
-    """Execute one chapter with papermill (whether or not it is current) and stamp it."""
+    """Execute one chapter with papermill (whether or not it is current) and stamp it.
+
+    Holds the build folder's lock (waiting for it if another build has it), so a chapter's
+    outputs are emptied and rewritten only by the build that holds it.
+    """
+    with build_lock(p.build_dir, log=log):
+        return _execute_chapter(layout, p, chapter, timeout=timeout, log=log)
+
+
+def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float | None, log) -> ChapterResult:
     import papermill as pm
 
     name = chapter.name
@@ -345,7 +365,7 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
     _clear_managed_outputs(layout, p, name)
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "notebook defaults"
     log(f"  {name}: executing ({shown})")
-    tmp = executed_dir / f".{name}.{os.getpid()}.tmp.ipynb"
+    tmp = temporary_path(out, suffix=".ipynb")  # papermill picks the format by the extension
     stderr = stderr_log(p.build_dir, name)
     start = time.perf_counter()
     try:
@@ -354,7 +374,8 @@ def execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: float
             str(tmp),
             parameters=params,
             kernel_name=KERNEL_NAME,
-            kernel_manager_class=kernel_manager_class(stderr),
+            kernel_manager_class=kernel_manager_class(stderr, package_dir=layout.package_dir,
+                                                      pass_fds=inherited_fds(p.build_dir)),
             cwd=str(layout.notebooks),
             progress_bar=False,
             log_output=False,
@@ -414,6 +435,23 @@ def chapters_to_check(p: Plan) -> set[str]:
         wanted = grown
 
 
+def remove_interrupted(layout: Layout, build_dir: Path, log=print) -> list[Path]:
+    """Remove the temporary files that interrupted runs left; say how many.  Call it holding the lock.
+
+    In the build folder, every temporary but those of live writers (the lock keeps other
+    builds out; what writes there besides, such as a cache, names its process); a build
+    folder nested inside it has its own lock and is left alone.  In ``notebooks/``, which
+    builds into other folders share, only those whose writer has ended.
+    """
+    removed = remove_leftovers(build_dir, writerless=True, skip=lambda d: (d / LOCK_FILE).exists())
+    if layout.notebooks.is_dir():
+        removed += remove_leftovers(layout.notebooks)
+    if removed:
+        files = "file" if len(removed) == 1 else "files"
+        log(f"removed {len(removed)} temporary {files} left by interrupted runs (their writers have ended)")
+    return removed
+
+
 def _execute_plan(layout: Layout, p: Plan, profile: str, force: bool, timeout: float | None, log,
                   dry_run: bool = False) -> list[ChapterResult]:
     selected = {c.name for c in p.selected}
@@ -466,6 +504,7 @@ def run_chapters(
     force: bool = False,
     timeout: float | None = None,
     dry_run: bool = False,
+    wait: bool = True,
     log=print,
 ) -> list[ChapterResult]:
     """Bring the selected chapters (all by default) up to date, in dependency order.
@@ -475,9 +514,15 @@ def run_chapters(
 
     Returns one result per chapter it looked at (executed or cached), in the order run;
     stops at the first failure (raises :class:`ChapterFailed` carrying the results).
+    Holds the build folder's lock from the first write to the end; ``wait=False`` raises
+    :class:`~siqd_utils.book.lock.BuildLocked` at once if another build holds it.
     """
     p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
-    return _execute_plan(layout, p, profile, force, timeout, log, dry_run)
+    if dry_run:  # reads only: no lock, nothing removed
+        return _execute_plan(layout, p, profile, force, timeout, log, dry_run=True)
+    with build_lock(p.build_dir, wait=wait, log=log):
+        remove_interrupted(layout, p.build_dir, log)
+        return _execute_plan(layout, p, profile, force, timeout, log)
 
 
 def current_chapters(layout: Layout, p: Plan) -> dict[str, bool]:
@@ -531,25 +576,29 @@ def build_book(
     force: bool = False,
     strict: bool = True,
     timeout: float | None = None,
+    wait: bool = True,
     log=print,
 ) -> tuple[list[ChapterResult], Path]:
     """Run the chapters, stage them and build the HTML; return every chapter's result and index.html.
 
     The results are in toc order (see :func:`book_status` for the chapters the run did not touch).
+    The build folder's lock is held from the first write to the end, as in :func:`run_chapters`.
     """
     p = plan(layout, profile=profile, only=only, overrides=overrides, build_dir=build_dir)
-    results = book_status(layout, p, _execute_plan(layout, p, profile, force, timeout, log), log)
-    pages = {r.chapter: r.notebook or unexecuted_copy(c, p.build_dir) for r, c in zip(results, p.every)}
-    log("Building the HTML with Jupyter Book")
-    stage = stage_book(layout, p.build_dir, pages, log=log, parameters=page_parameters(p, results))
-    from .publish import stage_reader_pages  # a Sphinx extension as well: imported only when building
+    with build_lock(p.build_dir, wait=wait, log=log):
+        remove_interrupted(layout, p.build_dir, log)
+        results = book_status(layout, p, _execute_plan(layout, p, profile, force, timeout, log), log)
+        pages = {r.chapter: r.notebook or unexecuted_copy(c, p.build_dir) for r, c in zip(results, p.every)}
+        log("Building the HTML with Jupyter Book")
+        stage = stage_book(layout, p.build_dir, pages, log=log, parameters=page_parameters(p, results))
+        from .publish import stage_reader_pages  # a Sphinx extension as well: imported only when building
 
-    stage_reader_pages(layout.root, stage, p.build_dir, profile=profile, log=log)  # comparison page, MyST downloads
-    sphinx_build(stage, p.build_dir, strict=strict, log=log)
-    index = p.build_dir / "html" / "index.html"
-    if not index.is_file():
-        raise BookError(f"Jupyter Book finished but {index} is missing")
-    write_last_build(p)
+        stage_reader_pages(layout.root, stage, p.build_dir, profile=profile, log=log)  # comparison page, MyST downloads
+        sphinx_build(stage, p.build_dir, strict=strict, log=log)
+        index = p.build_dir / "html" / "index.html"
+        if not index.is_file():
+            raise BookError(f"Jupyter Book finished but {index} is missing")
+        write_last_build(p)
     return results, index
 
 

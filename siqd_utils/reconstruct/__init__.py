@@ -9,9 +9,9 @@ structures), and the command line ``python -m siqd_utils.reconstruct {build,feat
 from .cuts import Cut, enumerate_cuts
 from .facets import FACET_METHODS, FacetAnalysis, FacetEstimateWarning, facet_analysis, shape_name
 from .features import DEFAULT_DIAMETER, DIAMETERS, FEATURE_NAMES, StructureError, analyse, featurize, featurize_xyz
-from .featurize_table import featurize_files
+from .featurize_table import FeaturizeError, featurize_files
 from .lattice import passivate
 
 __all__ = ["Cut", "DEFAULT_DIAMETER", "DIAMETERS", "FACET_METHODS", "FEATURE_NAMES", "FacetAnalysis",
-           "FacetEstimateWarning", "StructureError", "analyse", "enumerate_cuts", "facet_analysis", "featurize",
+           "FacetEstimateWarning", "FeaturizeError", "StructureError", "analyse", "enumerate_cuts", "facet_analysis", "featurize",
            "featurize_files", "featurize_xyz", "passivate", "shape_name"]

@@ -3,9 +3,11 @@
 ``python -m siqd_utils.reconstruct build --out DIR``
     Rebuild the shipped ensemble (or a variant: ``--centre``, ``--diameter``,
     ``--no-prune``, ``--max-diameter``).
-``python -m siqd_utils.reconstruct featurize FILES... -o table.csv [--targets CSV] [--draw DIR]``
-    Featurize H-passivated Si clusters into a table the book's loader accepts (and draw
-    each one, its atoms beside its facet polyhedron, to ``DIR/<id>.png``).
+``python -m siqd_utils.reconstruct featurize FILES... -o table.csv [--targets CSV] [--skip-errors] [--draw DIR]``
+    Featurize H-passivated Si clusters into a table the book's loader accepts; every bad
+    file is reported (``--skip-errors``: the good rows written, the others listed in
+    ``table.errors.csv``); ``--draw`` draws each one, its atoms beside its facet polyhedron,
+    to ``DIR/<id>.png``.
 ``python -m siqd_utils.reconstruct choices``
     Print the count and D range of every combination of construction choices.
 """
@@ -45,21 +47,37 @@ def _build(args, parser) -> int:
 
 def _featurize(args, parser) -> int:
     from ..atomic import write_bytes_atomic
-    from ..datasets import COLUMN_NAMES, validate_ensemble
-    from .featurize_table import featurize_files
+    from ..datasets import COLUMN_NAMES
+    from .featurize_table import FeaturizeError, errors_file, featurize_files
 
+    def write_csv(path, frame, **kwargs) -> None:
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\n", **kwargs)
+        write_bytes_atomic(path, buf.getvalue().encode())
+
+    skipped = errors_file(args.output)
     try:
-        table = featurize_files(args.files, targets=args.targets, diameter=args.diameter,
-                                require_targets=not args.features_only, progress=not args.quiet)
-        if not args.features_only:
-            validate_ensemble(table, source=str(args.output))
-    except (FileNotFoundError, ValueError) as exc:  # StructureError and DataValidationError are ValueErrors
+        result = featurize_files(args.files, targets=args.targets, diameter=args.diameter,
+                                 require_targets=not args.features_only, progress=not args.quiet,
+                                 ignore_errors=args.skip_errors, return_errors=args.skip_errors)
+    except FeaturizeError as exc:
+        print(f"error: {exc}\nNothing was written; --skip-errors writes the rows of the others and lists these "
+              f"in {skipped}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:  # the targets file, or no structure file given
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    table, errors = result if args.skip_errors else (result, None)
+    if errors is not None:
+        write_csv(skipped, errors)  # written on every run, so an old list never outlives its table
+        if len(errors):
+            print(f"{len(errors)} structure(s) in {errors['file'].nunique()} file(s) skipped, each with its reason, "
+                  f"in {skipped}", file=sys.stderr)
+    if table.empty:
+        print(f"error: no structure could be featurized, so {args.output} was not written", file=sys.stderr)
+        return 2
     table = table[[c for c in COLUMN_NAMES if c in table.columns]]
-    buf = io.StringIO()
-    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.9g")
-    write_bytes_atomic(args.output, buf.getvalue().encode())
+    write_csv(args.output, table, float_format="%.9g")
     methods = table["facet_method"].value_counts().to_dict()
     print(f"{len(table)} structures -> {args.output} (facet_method: {methods})")
     if args.features_only:
@@ -117,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="write features without wavelengths (a table the book's loader will not accept)")
     f.add_argument("--draw", type=Path, metavar="DIR",
                    help="also draw each structure, its atoms beside its facet polyhedron, to DIR/<id>.png")
+    f.add_argument("--skip-errors", action="store_true",
+                   help="write the rows of the structures that featurize, and list the others with the reason in "
+                   "OUTPUT's name with .errors.csv (columns file, reason); without it, any failure writes nothing")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(run=_featurize)
 

@@ -25,9 +25,9 @@ from ase import Atoms
 from ase.io import read
 from tqdm import tqdm  # a console bar (tqdm.auto warns when imported in a notebook without ipywidgets)
 
-from .features import DEFAULT_DIAMETER, StructureError, row_of
+from .features import DEFAULT_DIAMETER, FEATURE_NAMES, StructureError, row_of
 
-__all__ = ["featurize_files", "read_structures", "read_targets"]
+__all__ = ["FeaturizeError", "errors_file", "featurize_files", "read_structures", "read_targets"]
 
 
 def read_structures(path: str | Path, require_single: bool = False) -> list[tuple[str, Atoms]]:
@@ -111,9 +111,39 @@ def read_targets(path: str | Path) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=float), index=ids.to_numpy(), name="wavelength_nm")
 
 
+class FeaturizeError(StructureError):
+    """Some structures could not be featurized; the message lists each one with its reason.
+
+    Attributes
+    ----------
+    errors : pandas.DataFrame
+        One row per structure that failed: ``file`` (the input file) and ``reason``.
+    """
+
+    def __init__(self, message: str, errors: pd.DataFrame):
+        super().__init__(message)
+        self.errors = errors
+
+
+def errors_file(output: str | Path) -> Path:
+    """Where the command line lists the files it skipped: ``my_dots.csv`` -> ``my_dots.errors.csv``."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.errors.csv")
+
+
+def _reason(message: str, path: Path) -> str:
+    """An error message without the file name it starts with (the file has a column of its own)."""
+    return message[len(str(path)):].lstrip(": ") if message.startswith(str(path)) else message
+
+
 def featurize_files(paths, targets: str | Path | None = None, diameter: str = DEFAULT_DIAMETER,
-                    require_targets: bool = True, progress: bool = True) -> pd.DataFrame:
+                    require_targets: bool = True, progress: bool = True, ignore_errors: bool = False,
+                    return_errors: bool = False):
     """Featurize structure files into one table.
+
+    Every file is read and every structure checked, whatever fails; the problems are
+    reported together.  ``ignore_errors`` and ``return_errors`` work as in matminer's
+    ``featurize_dataframe``: skip the structures that fail, and hand back why.
 
     Parameters
     ----------
@@ -124,52 +154,92 @@ def featurize_files(paths, targets: str | Path | None = None, diameter: str = DE
     diameter : str, default=DEFAULT_DIAMETER
         Definition of ``D`` (:data:`.features.DIAMETERS`).
     require_targets : bool, default=True
-        Raise if any structure has no wavelength (the book's loader needs one);
-        False leaves ``wavelength_nm`` empty (NaN) for those rows.
+        Every row must be one the book's loader accepts: a wavelength for each structure,
+        and every value within the loader's rules (:func:`siqd_utils.datasets.validate_ensemble`,
+        applied to each structure's row, naming its file).  False leaves ``wavelength_nm``
+        empty (NaN) where none is given and checks only the structures.
     progress : bool, default=True
         Show a tqdm progress bar over the files.
+    ignore_errors : bool, default=False
+        Leave out the structures that fail instead of raising.
+    return_errors : bool, default=False
+        Also return the failures (needs ``ignore_errors``).
 
     Returns
     -------
-    pandas.DataFrame
+    table : pandas.DataFrame
         ``id, shape, facet_method, n_Si, ..., HSi_ratio, wavelength_nm``, in input order.
+    errors : pandas.DataFrame
+        With ``return_errors``: ``file`` and ``reason``, one row per structure left out.
 
     Raises
     ------
-    StructureError
-        For the first file that is empty, unreadable or not an H-passivated Si
-        cluster (the message names the file), or two structures with one id.
+    FeaturizeError
+        Unless ``ignore_errors``, if any structure fails: a file that is missing, empty,
+        unreadable or not an H-passivated Si cluster, an id two structures share, a
+        missing wavelength or a value the loader refuses.  The message lists every one,
+        each naming its input file (a :class:`StructureError`, hence a ``ValueError``).
     ValueError
-        If wavelengths are missing (listing the ids) and ``require_targets``.
+        If no file is given, the targets file is unreadable, or ``return_errors`` is given
+        without ``ignore_errors``.
     """
+    from ..datasets import DataValidationError, validate_ensemble
+
+    if return_errors and not ignore_errors:
+        raise ValueError("return_errors=True needs ignore_errors=True (as in matminer)")
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("no structure files given")
     wavelengths = read_targets(targets) if targets is not None else None
-    rows, where = [], {}
+    rows, where, failed = [], {}, []
+    n_missing = n_structures = 0
+    no_wavelength = f"not in {targets}" if targets is not None else "no targets file given, none in its info"
     for path in tqdm(paths, desc="featurizing", unit="file", disable=not progress):
-        for ident, atoms in read_structures(path):
+        try:
+            entries = read_structures(path)
+        except FileNotFoundError:
+            failed.append((str(path), "file not found"))
+            continue
+        except StructureError as exc:
+            failed.append((str(path), _reason(str(exc), path)))
+            continue
+        for ident, atoms in entries:
+            n_structures += 1
             source = f"{path} (id {ident})" if "id" in atoms.info else str(path)
-            if ident in where:
-                raise StructureError(f"{source}: id {ident!r} also belongs to a structure in {where[ident]}")
-            where[ident] = path
-            row = {"id": ident, **row_of(atoms, diameter, source=source)}
-            wl = atoms.info.get("wavelength_nm")
-            row["wavelength_nm"] = float(wl) if wl is not None else np.nan
+            try:
+                if ident in where:
+                    raise StructureError(f"{source}: id {ident!r} also belongs to a structure in {where[ident]}")
+                where[ident] = path
+                row = {"id": ident, **row_of(atoms, diameter, source=source)}
+                wl = wavelengths.get(ident) if wavelengths is not None else None
+                wl = atoms.info.get("wavelength_nm") if wl is None else wl
+                try:
+                    row["wavelength_nm"] = float(wl) if wl is not None else np.nan
+                except (TypeError, ValueError):
+                    raise StructureError(f"{source}: wavelength_nm {wl!r} in its info is not a number") from None
+                if require_targets:
+                    if np.isnan(row["wavelength_nm"]):
+                        n_missing += 1
+                        raise StructureError(f"{source}: no wavelength_nm ({no_wavelength})")
+                    validate_ensemble(pd.DataFrame([row]), source=source, row_names=[source])
+            except (StructureError, DataValidationError) as exc:
+                failed.append((str(path), _reason(str(exc), path)))
+                continue
             rows.append(row)
-    table = pd.DataFrame(rows)
-    if wavelengths is not None:
-        known = table["id"].isin(wavelengths.index)
-        table.loc[known, "wavelength_nm"] = wavelengths.reindex(table.loc[known, "id"]).to_numpy()
-        unused = sorted(set(wavelengths.index) - set(table["id"]))
+    errors = pd.DataFrame(failed, columns=["file", "reason"])
+    if failed and not ignore_errors:
+        n_files = errors["file"].nunique()
+        lines = [f"{n_files} of {len(paths)} structure file(s) could not be featurized:"]
+        lines += [f"  {file}: {reason}" for file, reason in failed]
+        if n_missing:
+            lines.append(f"no wavelength_nm for {n_missing} of {n_structures} structure(s). The book's loader needs one per "
+                         "row: pass --targets CSV (columns id, wavelength_nm) or put wavelength_nm in each structure's "
+                         "info, or use --features-only for a table of features alone")
+        raise FeaturizeError("\n".join(lines), errors)
+    if wavelengths is not None:  # said only with a table: beside a failure it is noise
+        unused = sorted(set(wavelengths.index) - set(where))
         if unused:
             warnings.warn(f"{targets}: {len(unused)} target id(s) match no structure: {unused[:10]}"
                           + (" ..." if len(unused) > 10 else ""), stacklevel=2)
-    missing = table.loc[table["wavelength_nm"].isna(), "id"].tolist()
-    if missing and require_targets:
-        hint = f"not in {targets}" if targets is not None else "no targets file given"
-        raise ValueError(f"no wavelength_nm for {len(missing)} of {len(table)} structure(s) ({hint}): "
-                         f"{missing[:10]}{' ...' if len(missing) > 10 else ''}. The book's loader needs one per row: "
-                         "pass --targets CSV (columns id, wavelength_nm) or put wavelength_nm in each structure's "
-                         "info, or use --features-only for a table of features alone")
-    return table
+    table = pd.DataFrame(rows, columns=["id", "shape", "facet_method", *FEATURE_NAMES, "wavelength_nm"])
+    return (table, errors) if return_errors else table
