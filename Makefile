@@ -67,11 +67,12 @@ publish: $(STAMP)
 	$(PY) -m siqd_utils.book.publish archive $(PUBLISH_ARGS)
 
 ## make tex: the TeX packages make pdf needs, installed with apt-get when absent
-TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+TEX_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-fonts-extra \
+                texlive-pictures texlive-science texlive-xetex \
                 xindy fonts-freefont-otf poppler-utils
 tex:
 	@command -v latexmk >/dev/null && command -v xelatex >/dev/null && command -v xindy >/dev/null \
-	  && command -v pdftotext >/dev/null || { \
+	  && command -v pdftotext >/dev/null && kpsewhich bbm.sty pgfplots.sty mathrsfs.sty >/dev/null || { \
 	  command -v apt-get >/dev/null || { echo "make pdf needs TeX (Debian packages: $(TEX_PACKAGES))"; exit 1; }; \
 	  echo "Installing TeX with apt-get for make pdf (about 1 GB; once)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \

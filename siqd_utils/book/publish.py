@@ -70,7 +70,8 @@ MYST_DIR = "_myst_sources"
 MYST_URL = "myst"
 #: What a Debian machine needs for ``make pdf`` (Sphinx's LaTeX output, built with latexmk).
 PDF_DEBIAN_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra", "texlive-fonts-recommended",
-                       "texlive-xetex", "xindy", "fonts-freefont-otf", "poppler-utils")
+                       "texlive-fonts-extra", "texlive-pictures", "texlive-science", "texlive-xetex", "xindy",
+                       "fonts-freefont-otf", "poppler-utils")
 #: The programs the LaTeX build runs (Jupyter Book's LaTeX set-up compiles with xelatex, indexes with
 #: xindy) and those that check its PDF (poppler's pdftotext and pdfimages).
 TEX_TOOLS = ("latexmk", "xelatex", "xindy", "pdftotext", "pdfimages")
@@ -393,12 +394,23 @@ def publish(root: Path = REPO_ROOT, *, profile: str | None = None, overrides: di
     dict
         ``{"archive": ..., "sha256": ..., "manifest": ...}`` paths.
     """
-    from . import Layout, build_book
-    from .runner import plan
+    from . import Layout
+    from .lock import build_lock
 
     layout = Layout(root)
     build_dir = (build_dir or root / "_build").resolve()
     out_dir = (out_dir or build_dir / "publish").resolve()
+    # One lock from the choice of the book to the archive: no other build changes the pages
+    # between the build and the packing (the runner takes it again without waiting).
+    with build_lock(build_dir, log=log):
+        return _publish_locked(layout, root, build_dir, out_dir, profile, overrides, assume_yes, ask, log)
+
+
+def _publish_locked(layout, root: Path, build_dir: Path, out_dir: Path, profile, overrides, assume_yes, ask,
+                    log) -> dict[str, Path]:
+    from . import build_book
+    from .runner import plan
+
     profile, overrides, why = publish_target(build_dir, profile, overrides)
     log(f"Publishing profile {profile} ({why})")
     confirm_cost(layout, plan(layout, profile=profile, overrides=overrides, build_dir=build_dir),
@@ -517,11 +529,19 @@ def build_pdf(root: Path = REPO_ROOT, *, profile: str | None = None, overrides: 
     missing = _tex_missing()
     if missing:
         raise PublishError(pdf_instructions(missing))
-    from . import Layout, build_book
-    from .runner import plan
+    from . import Layout
+    from .lock import build_lock
 
     layout = Layout(root)
     build_dir = (build_dir or root / "_build").resolve()
+    with build_lock(build_dir, log=log):
+        return _pdf_locked(layout, root, build_dir, profile, overrides, assume_yes, ask, log)
+
+
+def _pdf_locked(layout, root: Path, build_dir: Path, profile, overrides, assume_yes, ask, log) -> Path:
+    from . import build_book
+    from .runner import plan
+
     profile, overrides, why = publish_target(build_dir, profile, overrides)
     log(f"Printing profile {profile} ({why})")
     confirm_cost(layout, plan(layout, profile=profile, overrides=overrides, build_dir=build_dir),
