@@ -193,3 +193,13 @@ def test_drop_rule_on_the_shipped_data_is_stable_and_matches_paper_intent():
     assert sel.dropped["n_Si"][0] == "D" and sel.dropped["n_H"][0] == "D"
     assert "D" in sel.retained
     assert list(prepared.X.columns) == list(sel.retained)
+
+
+def test_styled_tables_have_an_aligned_plain_text_form():
+    import pandas as pd
+
+    from siqd_utils.report.tables import styler_text
+
+    frame = pd.DataFrame({"band": ["violet", "blue"], "share": [0.123456, 0.5]})
+    text = styler_text(frame.style.format({"share": "{:.0%}"}).hide(axis="index"))
+    assert text.splitlines() == ["  band  share", "violet    12%", "  blue    50%"]

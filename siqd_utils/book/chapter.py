@@ -99,10 +99,27 @@ def setup(chapter: str, namespace: Mapping[str, Any], *, schema_file: Path | str
         import matplotlib as mpl
 
         mpl.rcParams["figure.dpi"] = values["dpi"]
+    _plain_text_tables()
     if verbose:
         shown = [f"data: {display_path(data_file, root)}"] if data_file is not None else []
         print("\n".join([*shown, f"exports: {display_path(output_dir, root)}"]))
     return ChapterSetup(params, Path(output_dir), data_file)
+
+
+def _plain_text_tables() -> None:
+    """Give styled tables a plain-text form in the running kernel (the PDF shows that form)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from pandas.io.formats.style import Styler
+
+    from ..report.tables import styler_text
+
+    shell.display_formatter.formatters["text/plain"].for_type(Styler, lambda st, p, cycle: p.text(styler_text(st)))
 
 
 def glue_values(values: Mapping[str, Any]) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["sequence_text", "headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["sequence_text", "styler_text", "headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
 
@@ -27,6 +27,21 @@ def sequence_text(values) -> str:
     if isinstance(values, str) or not hasattr(values, "__iter__"):
         return str(values)
     return ", ".join(str(v) for v in values)
+
+
+def styler_text(styler) -> str:
+    """A pandas ``Styler`` as aligned plain text, its formats and hidden index applied.
+
+    Pages show a styled table as HTML; a printed book (LaTeX) and a terminal show the plain-text
+    form, which for a ``Styler`` is otherwise only ``<pandas.io.formats.style.Styler at 0x...>``.
+    """
+    rows = [line.split("\t") for line in styler.to_string(delimiter="\t").splitlines()]
+    if not rows:
+        return ""
+    n = max(len(r) for r in rows)
+    rows = [r + [""] * (n - len(r)) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(n)]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def shape_counts(frame: pd.DataFrame) -> pd.DataFrame:
