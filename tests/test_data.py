@@ -172,3 +172,16 @@ def test_size_law_rejects_missing_columns():
     frame, _ = _synthetic()
     with pytest.raises(ValueError, match=r"missing column\(s\) \['wavelength_nm'\]"):
         size_law(frame)
+
+
+def test_size_law_on_a_small_table_uses_fewer_folds_and_stays_finite():
+    # A researcher's own dozen dots: ten folds would leave folds of one dot, whose R^2 is undefined.
+    from siqd_utils.reconstruct.size_law import MIN_FOLD_ROWS, size_law
+
+    frame, _ = _synthetic()
+    frame["wavelength_nm"] = 400 + 300 * (1 - 1 / frame["n_Si"] ** (1 / 3))
+    law = size_law(frame.iloc[:12], seed=1)
+    assert law.n_splits == 12 // MIN_FOLD_ROWS
+    assert all(np.isfinite(v) for v in law.summary().values())
+    with pytest.raises(ValueError, match="5 rows; cross-validation needs at least 6"):
+        size_law(frame.iloc[:5])

@@ -69,7 +69,8 @@ class SizeLaw:
         better of n_Si and D alone), ``r2_all_features``, ``gain``."""
         r2 = self.scores.set_index("model")["R2_mean"]
         return {"r2_size_only": float(max(r2["n_Si alone"], r2["D alone"])),
-                "r2_all_features": float(r2["retained features"]), "gain": self.gain}
+                "r2_all_features": float(r2["retained features"]), "gain": self.gain,
+                "n_splits": self.n_splits}
 
     def verdict(self) -> str:
         """One sentence on what the numbers say about the shape effect (threshold: 0.01 in R^2)."""
@@ -80,6 +81,10 @@ class SizeLaw:
                     "that small effect, and a model that scores well here has mostly learnt the size law.")
         return (f"The retained features add {self.gain:.3f} to the cross-validated R^2 of the better size feature "
                 "alone: shape carries a measurable part of the emission in this ensemble.")
+
+
+#: Fewest dots in a test fold: R^2 needs a spread of the target within the fold.
+MIN_FOLD_ROWS = 3
 
 
 def _r2(frame: pd.DataFrame, features, target: str, cv, seed: int, model=None) -> np.ndarray:
@@ -106,7 +111,9 @@ def size_law(frame: pd.DataFrame, target: str = "wavelength_nm", seed: int = 42,
     seed : int, default=42
         Seeds the fold shuffle and the forests.
     n_splits : int, default=10
-        Folds of the shuffled K-fold cross-validation.
+        Folds of the shuffled K-fold cross-validation, at most; fewer when the table is
+        small, so that every test fold holds at least ``MIN_FOLD_ROWS`` dots (R^2 of a fold
+        of one dot is undefined). ``SizeLaw.n_splits`` holds the number used.
 
     Returns
     -------
@@ -115,14 +122,17 @@ def size_law(frame: pd.DataFrame, target: str = "wavelength_nm", seed: int = 42,
     Raises
     ------
     ValueError
-        If a needed column is missing or there are fewer rows than folds.
+        If a needed column is missing, or there are too few rows for two folds of
+        ``MIN_FOLD_ROWS`` dots.
     """
     need = {"n_Si", target, *RETAINED_FEATURES}
     missing = sorted(need - set(frame.columns))
     if missing:
         raise ValueError(f"size_law: missing column(s) {missing}")
-    if len(frame) < n_splits:
-        raise ValueError(f"size_law: {len(frame)} rows, fewer than n_splits={n_splits}")
+    n_splits = min(n_splits, len(frame) // MIN_FOLD_ROWS)
+    if n_splits < 2:
+        raise ValueError(f"size_law: {len(frame)} rows; cross-validation needs at least "
+                         f"{2 * MIN_FOLD_ROWS} (two folds of {MIN_FOLD_ROWS} dots)")
     cv = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
     sets = [("mean only (baseline)", ("n_Si",), DummyRegressor()), ("n_Si alone", ("n_Si",), None),
             ("D alone", ("D",), None), ("retained features", RETAINED_FEATURES, None)]
