@@ -401,10 +401,10 @@ def search_health_verdict(health: dict) -> str:
     chose = f"the study's network was chosen in {health['chose_study']} of them"
     if not bad:
         return (f"No inner search failed: in each of the {n} outer folds (all tasks and seeds) the chosen network "
-                f"kept at least {share:.0%} of the study network's skill over the baseline on that fold; {chose}.")
+                f"kept at least {100 * share:.0f} % of the study network's skill over the baseline on that fold; {chose}.")
     where = ", ".join(f"{task} {k}" for task, k in health["failed_by_task"].items())
     return (f"**{bad} of {n} inner searches failed** ({where}): on those outer folds the chosen network kept less "
-            f"than {share:.0%} of the study network's skill over the baseline, although the study's network was "
+            f"than {100 * share:.0f} % of the study network's skill over the baseline, although the study's network was "
             f"a candidate; {chose}. The tasks concerned are not quoted outside this chapter.")
 
 
