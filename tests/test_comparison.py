@@ -42,9 +42,9 @@ def synthetic_metrics() -> dict[str, dict]:
                                 "band_counts": dict(PAPER["bands"]["counts"])},
         "05_classification": {"tasks": {"bands": task("bands"), "ils": task("clusters")}},
         "06_regression": {"search_best": scores(r, "r2_train", "r2_test"), "paper_params": scores(r, "r2_train", "r2_test")},
-        "08_robustness": {"nested": [{"task": "bands", "score": "accuracy", "mean": c["bands"]["cv_mean"]},
-                                     {"task": "ils", "score": "accuracy", "mean": c["clusters"]["cv_mean"]},
-                                     {"task": "wavelength", "score": "r2", "mean": r["cv_mean"]}]},
+        "08_robustness": {"sound_means": {"bands": {"accuracy": c["bands"]["cv_mean"]},
+                                          "ils": {"accuracy": c["clusters"]["cv_mean"]},
+                                          "wavelength": {"r2": r["cv_mean"]}}},
     }
     return {ch: {"chapter": ch, "data_sha256": "ab" * 32, "values": v} for ch, v in values.items()}
 

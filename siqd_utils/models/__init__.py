@@ -39,7 +39,7 @@ from .evaluation import Evaluation, evaluate, learning_curve_summary, learning_c
 from .halving import HalvingComparison, compare_halving, halving_comparison
 from .inputs import KINDS, make_folds
 from .reports import CLASS_SCORES, rmse, STUDY_CONFUSED_PAIRS, band_error_summary, bands_from_wavelengths, class_scores, class_scores_table, classification_table, comparison_table, confusion_pairs, task_metrics
-from .search import (METHODS, MLPHalvingRandomSearchCV, MLPRandomSearchCV, ScoreAndWarnings, SearchResult,
+from .search import (METHODS, MLPCandidatesSearchCV, MLPHalvingRandomSearchCV, MLPRandomSearchCV, ScoreAndWarnings, SearchResult,
                      make_search, random_search, results_table, tie_rule)
 from .space import PARAM_ORDER, HiddenLayerSizes, describe_params, describe_space, param_space
 from .tasks import TaskResult, run_task
@@ -49,7 +49,7 @@ __all__ = [
     "BACKENDS", "CLASS_SCORES", "KINDS", "METHODS", "PARAM_ORDER", "STUDY_CONFUSED_PAIRS",
     "band_error_summary", "describe_params", "rmse", "class_scores", "class_scores_table", "learning_curve_summary",
     "CountedMLPClassifier", "CountedMLPRegressor", "Evaluation", "HalvingComparison", "HiddenLayerSizes",
-    "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult", "TaskResult",
+    "MLPCandidatesSearchCV", "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult", "TaskResult",
     "bands_from_wavelengths", "cache_dir_for", "classification_table", "compare_halving", "comparison_table",
     "confusion_pairs",
     "default_cache_dir", "describe_space", "evaluate", "export_weights", "halving_comparison",

@@ -28,6 +28,7 @@ from __future__ import annotations
 import importlib
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import FitFailedWarning, UndefinedMetricWarning
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import RandomizedSearchCV
+from sklearn.model_selection import GridSearchCV, ParameterSampler, RandomizedSearchCV
 from sklearn.utils.validation import check_is_fitted
 
 from . import backends, cache
@@ -48,7 +49,7 @@ from .space import PARAM_ORDER, SEARCHED, layers_text, param_space
 importlib.import_module("sklearn.experimental.enable_halving_search_cv")
 from sklearn.model_selection import HalvingRandomSearchCV  # noqa: E402
 
-__all__ = ["METHODS", "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult",
+__all__ = ["METHODS", "MLPCandidatesSearchCV", "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAndWarnings", "SearchResult",
            "make_search", "random_search", "results_table", "tie_rule", "tie_rule_order"]
 
 #: Search methods: the study's plain random search, or successive halving over the same draws.
@@ -165,9 +166,17 @@ class MLPHalvingRandomSearchCV(_TieRuleSearch, HalvingRandomSearchCV):
     """:class:`~sklearn.model_selection.HalvingRandomSearchCV` choosing its network by the tie rule."""
 
 
+class MLPCandidatesSearchCV(_TieRuleSearch, GridSearchCV):
+    """:class:`~sklearn.model_selection.GridSearchCV` over a list of parameter sets, chosen by the tie rule.
+
+    :func:`make_search` builds it when given ``candidates``: the random search's draws
+    followed by those fixed points, each a grid of one point, tried in that order.
+    """
+
+
 def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: str = "random",
                 scoring: str | None = None, n_jobs: int | None = None, halving_factor: float = 3,
-                min_resources: int | str = "exhaust"):
+                min_resources: int | str = "exhaust", candidates: Sequence[Mapping[str, Any]] = ()):
     """An unfitted search over the study's MLP space.
 
     Parameters
@@ -196,6 +205,13 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
     min_resources : int or {"exhaust", "smallest"}, default="exhaust"
         Halving only: training rows of the first round (scikit-learn's
         ``min_resources``; "exhaust" makes the last round use nearly all rows).
+    candidates : sequence of dict, optional
+        Random search only: parameter sets tried beside the ``n_trials`` draws, after them
+        (e.g. the study's own network, so that the search cannot choose a network that
+        scores below it in the inner cross-validation).  The draws are those of the plain
+        search with the same seed (:class:`~sklearn.model_selection.ParameterSampler`);
+        the search is then an :class:`MLPCandidatesSearchCV` over draws and candidates.
+        Each candidate names only parameters of :data:`~siqd_utils.models.space.SEARCHED`.
 
     Returns
     -------
@@ -219,10 +235,29 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
         raise ValueError(f"method = {method!r}: must be one of {METHODS}")
     common = dict(scoring=ScoreAndWarnings(scoring), refit=tie_rule, cv=make_folds(kind, cv_folds, seed),
                   error_score=np.nan, n_jobs=n_jobs, random_state=seed, return_train_score=False)
+    if candidates and method != "random":
+        raise ValueError(f"candidates: only the random search takes fixed candidates (method = {method!r})")
+    if candidates:
+        points = list(ParameterSampler(param_space(kind), n_trials, random_state=seed))
+        points += [_candidate(c) for c in candidates]
+        common.pop("random_state")
+        return MLPCandidatesSearchCV(search_estimator(kind, seed), [{k: [v] for k, v in p.items()} for p in points],
+                                     **common)
     if method == "random":
         return MLPRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_iter=n_trials, **common)
     return MLPHalvingRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_candidates=n_trials,
                                     factor=halving_factor, min_resources=min_resources, **common)
+
+
+def _candidate(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A fixed candidate of a search: its searched parameters, ``hidden_layer_sizes`` as a tuple."""
+    unknown = sorted(set(params) - set(SEARCHED))
+    if unknown:
+        raise ValueError(f"candidate {dict(params)!r}: {unknown} are not searched parameters {list(SEARCHED)}")
+    point = dict(params)
+    if "hidden_layer_sizes" in point:
+        point["hidden_layer_sizes"] = tuple(int(u) for u in point["hidden_layer_sizes"])
+    return point
 
 
 # ---------------------------------------------------------------------- results table

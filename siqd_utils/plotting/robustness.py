@@ -9,12 +9,12 @@ import pandas as pd
 
 from . import figure_and_axes
 
-__all__ = ["plot_feature_importance", "plot_intervals"]
+__all__ = ["plot_feature_importance", "plot_intervals", "plot_paired_gaps"]
 
 
 def plot_intervals(summary: pd.DataFrame, scores, baselines: Mapping[str, float] | None = None, *,
                    title: str = "", ax=None):
-    """Mean and 95 % interval of each task's scores (one row of markers per task).
+    """Mean and 95 % t-interval over seeds of each task's scores (one row of markers per task).
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ def plot_intervals(summary: pd.DataFrame, scores, baselines: Mapping[str, float]
                         label="majority baseline" if i == 0 else None)
     ax.set_yticks(range(len(tasks)), tasks)
     ax.invert_yaxis()
-    ax.set_xlabel("score on the outer folds (mean over seeds, 95 % interval)")
+    ax.set_xlabel("score on the outer folds (mean over seeds, 95 % t-interval)")
     ax.set_title(title)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
     return fig
@@ -53,4 +53,35 @@ def plot_feature_importance(table: pd.DataFrame, ax=None):
     ax.invert_yaxis()
     ax.set_xlabel("drop of test R$^2$ when the feature is shuffled")
     ax.set_ylabel("feature")
+    return fig
+
+
+def plot_paired_gaps(per_seed: Mapping[str, pd.Series], gaps: Mapping[str, Mapping], ax=None):
+    """Per-seed differences of each structure label set from the colour bands, with mean and t-interval.
+
+    Parameters
+    ----------
+    per_seed : mapping
+        Label set -> its per-seed difference from the bands (a Series indexed by seed).
+    gaps : mapping
+        Label set -> :func:`siqd_utils.robustness.paired_gap` (``mean``, ``lo``, ``hi``).
+    """
+    names = list(per_seed)
+    fig, ax = figure_and_axes(ax, (7.0, 0.8 + 0.6 * len(names)))
+    for i, name in enumerate(names):
+        d = np.asarray(per_seed[name], dtype=float)
+        jitter = np.linspace(-0.12, 0.12, d.size) if d.size > 1 else np.zeros(1)
+        ax.plot(d, i + jitter, "o", color="0.6", ms=4, label="one seed" if i == 0 else None)
+        g = gaps[name]
+        if np.isfinite(g["lo"]):
+            ax.errorbar([g["mean"]], [i], xerr=[[g["mean"] - g["lo"]], [g["hi"] - g["mean"]]], fmt="D",
+                        color="tab:blue", capsize=4, label="mean, 95 % t-interval" if i == 0 else None)
+        else:
+            ax.plot([g["mean"]], [i], "D", color="tab:blue", label="mean (too few seeds for an interval)"
+                    if i == 0 else None)
+    ax.axvline(0.0, color="k", lw=0.8)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel("balanced accuracy minus the colour bands' (nested, per seed)")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
     return fig

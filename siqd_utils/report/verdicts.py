@@ -383,3 +383,53 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
         f"Follows from conclusions 2-4, of which {'all three hold' if supported == 3 else _count(supported, 'holds', 'hold')} "
         f"fully here.{size_note}"))
     return out
+
+
+# ------------------------------------------------------- chapter 08: nested validation
+# The rules (failed search, interval, tests, fewest seeds) are decided in siqd_utils.robustness;
+# its summaries carry their constants (failed_share, alpha, min_seeds), so the sentences below
+# quote them without deciding them again.
+
+
+def _p(p: float) -> str:
+    return "p = n/a" if p != p else (f"p = {p:.3f}" if p >= 0.001 else "p < 0.001")
+
+
+def search_health_verdict(health: dict) -> str:
+    """Chapter 08's inner searches in one sentence: how many failed (``robustness.health_summary``)."""
+    n, bad, share = health["outer_folds"], health["failed"], health["failed_share"]
+    chose = f"the study's network was chosen in {health['chose_study']} of them"
+    if not bad:
+        return (f"No inner search failed: in each of the {n} outer folds (all tasks and seeds) the chosen network "
+                f"kept at least {100 * share:.0f} % of the study network's skill over the baseline on that fold; {chose}.")
+    where = ", ".join(f"{task} {k}" for task, k in health["failed_by_task"].items())
+    return (f"**{bad} of {n} inner searches failed** ({where}): on those outer folds the chosen network kept less "
+            f"than {100 * share:.0f} % of the study network's skill over the baseline, although the study's network was "
+            f"a candidate; {chose}. The tasks concerned are not quoted outside this chapter.")
+
+
+def nested_gap_verdict(title: str, gap: dict) -> str:
+    """A structure label set's nested balanced accuracy minus the bands', with its interval and tests (chapter 08).
+
+    ``gap`` is ``robustness.paired_gap``: the difference is called decided only when the
+    t-interval excludes 0 and the sign-flip test gives p below its ``alpha``, with at least
+    ``min_seeds`` seeds and no failed search.
+    """
+    n = gap["n_seeds"]
+    text = (f"{title} minus colour bands: {gap['mean']:+.3f} ({100 * (1 - gap['alpha']):.0f} % t-interval over {n} seeds "
+            f"{gap['lo']:+.3f} to {gap['hi']:+.3f}; higher in {gap['n_positive']} of {n} seeds; paired t "
+            f"{_p(gap['p_t'])}, Wilcoxon {_p(gap['p_wilcoxon'])}, sign-flip {_p(gap['p_sign_flip'])} over "
+            f"{gap['n_flips']} sign patterns)")
+    if gap["failed_searches"]:
+        return text + f"; not decided: {gap['failed_searches']} outer folds of these tasks failed their search."
+    if n < gap["min_seeds"]:
+        return (text + f"; not decided: with {n} seeds no sign-flip test can reach p < {gap['alpha']:g} "
+                f"(at least {gap['min_seeds']} are needed).")
+    significant = gap["p_sign_flip"] < gap["alpha"]
+    if significant and gap["lo"] > 0:
+        return text + "; easier to learn than the colour bands."
+    if significant and gap["hi"] < 0:
+        return text + "; harder to learn than the colour bands."
+    if significant or gap["lo"] > 0 or gap["hi"] < 0:
+        return text + "; borderline: the interval and the sign-flip test disagree."
+    return text + "; not distinguishable from the colour bands."
