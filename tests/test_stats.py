@@ -83,3 +83,10 @@ def test_one_dot():
     assert stats.one_dot(4) == 0.25
     with pytest.raises(ValueError):
         stats.one_dot(0)
+
+
+def test_by_row_undoes_the_train_then_test_order():
+    rows = stats.by_row(np.array([10, 30, 20]), [0, 2], [1])
+    assert rows.tolist() == [10, 20, 30]
+    with pytest.raises(ValueError):
+        stats.by_row(np.array([1, 2, 3]), [0, 0], [1])

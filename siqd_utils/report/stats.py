@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ["CONFIDENCE", "chance_exceedances", "cv_summary", "interval_text", "mcnemar_exact", "one_dot",
+__all__ = ["CONFIDENCE", "by_row", "chance_exceedances", "cv_summary", "interval_text", "mcnemar_exact", "one_dot",
            "score_interval", "wilson_interval"]
 
 #: Confidence level of every interval the book states.
@@ -148,3 +148,18 @@ def chance_exceedances(n_settings: int, n_draws: int, observed: int, share: floa
 def one_dot(n: int) -> float:
     """The change one dot makes to a share of ``n`` dots."""
     return 1.0 / _count("n", n, low=1)
+
+
+def by_row(values, train_index, test_index) -> np.ndarray:
+    """Cross-validated values given training rows first, then test rows (as
+    :class:`siqd_utils.models.evaluation.Evaluation` stores them), put back into the data's row order.
+
+    Two tasks split the same dots differently; in row order their predictions can be paired dot by dot.
+    """
+    values = np.asarray(values)
+    order = np.concatenate([np.asarray(train_index), np.asarray(test_index)]).astype(int)
+    if len(order) != len(values) or sorted(order.tolist()) != list(range(len(values))):
+        raise ValueError(f"train_index and test_index must together hold each of the {len(values)} rows once")
+    out = np.empty_like(values)
+    out[order] = values
+    return out
