@@ -322,6 +322,19 @@ def size_reference_reading(title: str, size: dict, scores: dict, paired: dict) -
             f"{paired_reading(f'the {title}', 'size alone', paired)}.")
 
 
+def calibration_reading(calibrated: dict, model: dict) -> str:
+    """How the band results move with the colour-scale calibration (chapter 04; :mod:`siqd_utils.calibration_share`)."""
+    moved = sum(abs(calibrated["band_counts"][b] - model["band_counts"][b]) for b in calibrated["band_counts"]) // 2
+    diff = calibrated["balanced_accuracy_cv"] - model["balanced_accuracy_cv"]
+    return (f"Without the calibration {model['n_analysis_set']} dots fall in the bands ({calibrated['n_analysis_set']} "
+            f"with it), and at least {moved} change band; the study's band network reaches balanced accuracy "
+            f"{model['balanced_accuracy_cv']:.3f} in CV on the uncalibrated bands against "
+            f"{calibrated['balanced_accuracy_cv']:.3f} on the calibrated ones ({diff:+.3f}), with "
+            f"{model['adjacent_share']:.0%} and {calibrated['adjacent_share']:.0%} of the errors into a neighbouring band: "
+            + (f"the bands' separability moves by less than {FALL_SHORT} with the calibration" if abs(diff) <= FALL_SHORT
+               else "how separable the bands are depends on the calibration"))
+
+
 def above_chance(value: float, mean: float, sd: float) -> bool:
     """True when ``value`` exceeds a chance level ``mean`` by more than :data:`CHANCE_SD` sd."""
     return value > mean + CHANCE_SD * sd
