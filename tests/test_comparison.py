@@ -24,6 +24,8 @@ def synthetic_metrics() -> dict[str, dict]:
     def task(name):
         block = c[name]
         return {"report": {str(k): v for k, v in block["report"].items()},
+                "class_counts": {str(k): v[3] for k, v in block["report"].items()},
+                "test_counts": {str(k): max(1, v[3] // 5) for k, v in block["report"].items()},
                 "search_best": scores(block, "score_train", "score_test"),
                 "paper_params": scores(block, "score_train", "score_test")}
 
@@ -82,7 +84,7 @@ def test_a_run_equal_to_the_paper_has_no_flag_and_nothing_missing():
     assert "Differences beyond their tolerance: 0" in text and "Quantities not in this run's metrics: 0" in text
     assert "profile `quick`" in text and "2026-01-02 03:04" in text and "abababababab" in text
     # one table per result, each with its sentence
-    assert text.count("\n## ") == len(cmp.TABLES)
+    assert text.count("\n## ") == len(cmp.TABLES) + 1  # the tables and the conclusions quoted
     assert "| dropped | n_Si, n_H, n_coord | n_Si, n_H, n_coord | same |" in text
 
 
@@ -121,12 +123,12 @@ def test_feature_lists_flag_what_differs():
 def test_missing_metrics_show_a_dash_and_a_note_and_never_crash():
     metrics = synthetic_metrics()
     del metrics["06_regression"]
-    del metrics["05_classification"]["values"]["tasks"]["ils"]["report"]["6"]
+    del metrics["05_classification"]["values"]["tasks"]["bands"]["report"]["6"]
     metrics["03_structure_classes"]["values"]["label_sets"]["ils"]["sizes"] = {"1": 200, "2": 97}
     text = page(metrics)
     assert "| train, best of this book's search | 0.997 | – | – | ±0.01 |" in text
     assert "`06_regression.json` is missing or unreadable" in text
-    assert "`tasks.ils.report` in `05_classification.json` has no `6`" in text
+    assert "`tasks.bands.report` in `05_classification.json` has no `6`" in text
     assert "`label_sets.ils.sizes` in `03_structure_classes.json` holds fewer items than the study's" in text
     assert row_line(text, "class ranked 3 by size").count("–") == 2
     assert "06_regression:search_best.score_train" in cmp.missing_metrics(metrics)
@@ -199,3 +201,26 @@ def test_the_runner_stages_the_page_and_the_myst_sources(tmp_path):
     (other / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     stage_reader_pages(book.REPO_ROOT, other, build, profile="standard", log=lambda *a: None)
     assert not (other / "book" / "comparison.md").exists()
+
+
+def test_per_class_tolerances_are_never_finer_than_one_test_dot():
+    metrics = synthetic_metrics()
+    tasks = metrics["05_classification"]["values"]["tasks"]
+    tasks["bands"]["test_counts"]["2"] = 4
+    text = page(metrics)
+    assert row_line(text, "band 2 (blue): recall").endswith("| ±0.25 (4 test dots) |")
+    # ILS classes are matched by size rank: the study's largest (83 dots) beside ours
+    tasks["ils"]["class_counts"] = {"1": 10, "2": 300}
+    tasks["ils"]["test_counts"] = {"1": 2, "2": 60}
+    tasks["ils"]["report"] = {"1": [0.5, 0.5, 0.5, 2], "2": [0.9, 0.9, 0.9, 60]}
+    line = row_line(page(metrics), "largest class: precision")
+    assert "| 1.00 | 0.90 |" in line and line.endswith("| ±0.10 (60 test dots) |")
+    assert row_line(page(metrics), "class ranked 2 by size: recall").endswith("| ±0.50 (2 test dots) |")
+
+
+def test_the_conclusions_are_quoted_from_the_conclusions_chapter():
+    metrics = synthetic_metrics()
+    assert "`07_conclusions.json` is missing or has no statements" in page(metrics)
+    said = "Conclusion 2 (structure classes are not optically pure) holds in part on this ensemble: as measured."
+    metrics["07_conclusions"] = {"values": {"conclusions": [{"number": 2, "statement": said}]}}
+    assert f"2. {said}" in page(metrics)

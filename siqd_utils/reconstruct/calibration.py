@@ -20,7 +20,7 @@ import numpy as np
 
 from ..bands import BANDS, HC_EV_NM, band_counts, band_edges_nm
 
-__all__ = ["Calibration", "fit_calibration", "source_shares"]
+__all__ = ["Calibration", "emission_above_gap", "fit_calibration", "source_shares"]
 
 
 def source_shares(paper: dict) -> dict[str, float]:
@@ -87,3 +87,27 @@ def shares_of(wavelength_nm) -> dict[str, float]:
     """Share of structures below 400 nm, in each band and above 750 nm."""
     counts = band_counts(wavelength_nm)
     return (counts / counts.sum()).to_dict()
+
+
+def emission_above_gap(frame) -> dict[str, int]:
+    """How many dots emit above their own tight-binding gap, before and after the calibration.
+
+    Emission (the gap minus a Stokes shift) cannot exceed the gap in the physics; the calibration's
+    slope and offset can lift it above, which says how far the colour scale is the calibration's.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        An ensemble table with ``gap_eV``, ``emission_eV_model`` and ``emission_eV``.
+
+    Returns
+    -------
+    dict
+        ``n`` (dots), ``model`` and ``calibrated`` (dots with emission above their gap).
+    """
+    missing = [c for c in ("gap_eV", "emission_eV_model", "emission_eV") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"emission_above_gap: the table lacks column(s) {missing}")
+    gap = frame["gap_eV"].to_numpy(dtype=float)
+    return {"n": int(len(frame)), "model": int((frame["emission_eV_model"].to_numpy(dtype=float) > gap).sum()),
+            "calibrated": int((frame["emission_eV"].to_numpy(dtype=float) > gap).sum())}

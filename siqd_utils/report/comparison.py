@@ -32,6 +32,7 @@ __all__ = [
     "Table",
     "Tolerance",
     "comparison_markdown",
+    "conclusions_markdown",
     "load_run_metrics",
     "missing_metrics",
     "run_date",
@@ -100,6 +101,9 @@ class Row:
         For ``share`` rows: the totals the counts are shares of (same path syntax).
     metric_pick, paper_pick : callable, optional
         Applied to the value found at the path (e.g. the k-th largest size).
+    dots, dots_pick : str and callable, optional
+        For a share of a few test dots: the path (and pick) of their number.  The row's tolerance is
+        then never finer than one of them (one dot moves such a share by 1 / dots).
     """
 
     label: str
@@ -110,6 +114,8 @@ class Row:
     paper_total: str | None = None
     metric_pick: Callable[[Any], Any] | None = None
     paper_pick: Callable[[Any], Any] | None = None
+    dots: str | None = None
+    dots_pick: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,12 +135,49 @@ _REPORT_COLUMNS = ("precision", "recall", "F1")
 
 
 def _report_rows(task: str, paper_task: str, noun: str, n_classes: int, names: Sequence[str] | None = None) -> list[Row]:
+    """Per-class rows matched by class number (the bands, whose numbers mean the same in both)."""
     rows = []
     for k in range(1, n_classes + 1):
         name = f"{noun} {k}" + (f" ({names[k - 1]})" if names else "")
         for i, column in enumerate(_REPORT_COLUMNS):
             rows.append(Row(f"{name}: {column}", f"05_classification:tasks.{task}.report.{k}.{i}",
-                            f"classification.{paper_task}.report.{k}.{i}", "class_report"))
+                            f"classification.{paper_task}.report.{k}.{i}", "class_report",
+                            dots=f"05_classification:tasks.{task}.test_counts.{k}"))
+    return rows
+
+
+def _by_size(k: int, column: int | None) -> Callable[[Any], Any]:
+    """From one task's metrics (``class_counts``, ``test_counts``, ``report``): the class with the k-th
+    largest size; its report ``column``, or (``None``) its number of test dots."""
+    def pick(task):
+        counts = task["class_counts"]
+        ranked = sorted(counts, key=lambda c: (-int(counts[c]), str(c)))
+        if k >= len(ranked):
+            return None
+        c = ranked[k]
+        return task["test_counts"][c] if column is None else task["report"][c][column]
+    pick.__name__ = f"by_size_{k}_{column}"
+    return pick
+
+
+def _paper_by_size(k: int, column: int) -> Callable[[Any], Any]:
+    """The study's report row of its k-th largest class (its support column holds the whole class sizes)."""
+    def pick(report):
+        ranked = sorted(report, key=lambda c: (-float(report[c][3]), str(c)))
+        return report[ranked[k]][column] if k < len(ranked) else None
+    pick.__name__ = f"paper_by_size_{k}_{column}"
+    return pick
+
+
+def _report_rows_by_size(task: str, paper_task: str, n_classes: int) -> list[Row]:
+    """Per-class rows matched by class size rank (cluster numbers are arbitrary on both sides)."""
+    rows = []
+    for k in range(n_classes):
+        name = "largest class" if k == 0 else f"class ranked {k + 1} by size"
+        for i, column in enumerate(_REPORT_COLUMNS):
+            rows.append(Row(f"{name}: {column}", f"05_classification:tasks.{task}", f"classification.{paper_task}.report",
+                            "class_report", metric_pick=_by_size(k, i), paper_pick=_paper_by_size(k, i),
+                            dots=f"05_classification:tasks.{task}", dots_pick=_by_size(k, None)))
     return rows
 
 
@@ -201,8 +244,6 @@ TABLES: tuple[Table, ...] = (
         (
             Row("clusters found, the study's peak rule", "03_structure_classes:rules.study.n_clusters", "clusters.sizes",
                 "count", paper_pick=len),
-            Row("clusters found, the significance rule", "03_structure_classes:rules.significance.n_clusters",
-                "clusters.sizes", "count", paper_pick=len),
             Row("structure classes given to the classifiers", "03_structure_classes:label_sets.ils.k", "clusters.sizes",
                 "count", paper_pick=len),
             *(Row(f"{'largest' if k == 0 else f'class ranked {k + 1} by size'}", "03_structure_classes:label_sets.ils.sizes",
@@ -223,14 +264,17 @@ TABLES: tuple[Table, ...] = (
     Table(
         "Colour-band classifier, per band (test split)",
         "Both reports are on a test split of about a fifth of the dots, so a band with a few test dots moves by "
-        "0.2 or more with one error; the study's support column lists whole band sizes, not test counts.",
+        "one over their number with one error; the tolerance is never finer than that (the number of this "
+        "book's test dots is shown with it). The study's support column lists whole band sizes, not test counts.",
         tuple(_report_rows("bands", "bands", "band", len(_BANDS), _BANDS)),
     ),
     Table(
         "Structure-class classifier, per class (test split)",
-        "The classes are this run's own six ILS structure classes, not the study's six; class numbers are not "
-        "matched between the two.",
-        tuple(_report_rows("ils", "clusters", "class", _N_CLUSTERS)),
+        "The classes are this run's own six ILS structure classes, not the study's six, so they are matched by size "
+        "rank (largest with largest), not by their arbitrary numbers; class sizes differ between the two sets "
+        "(the structure-classes table above), and a class with a few test dots moves by one over their number "
+        "with one error, the tolerance shown.",
+        tuple(_report_rows_by_size("ils", "clusters", _N_CLUSTERS)),
     ),
     Table(
         "Classification accuracy and cross-validation",
@@ -308,7 +352,10 @@ def _paper(paper: Mapping, path: str) -> Any:
 def _picked(value: Any, pick: Callable[[Any], Any] | None) -> Any:
     if pick is None:
         return value
-    value = pick(value)
+    try:
+        value = pick(value)
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise _Missing from None
     if value is None:
         raise _Missing
     return value
@@ -344,9 +391,25 @@ def _names(value: Any) -> list[str]:
     raise _Missing
 
 
+def row_tolerance(row: Row, metrics: Mapping[str, Mapping]) -> Tolerance:
+    """The row's tolerance, widened to one test dot when the row is a share of a few test dots."""
+    tol = TOLERANCES[row.tolerance]
+    if row.dots is None:
+        return tol
+    try:
+        n = int(_picked(_metric(metrics, row.dots), row.dots_pick))
+    except (_Missing, TypeError, ValueError):
+        return tol
+    if n <= 0:
+        return Tolerance(float("inf"), f"{tol.text} (no test dots)", tol.kind, tol.digits)
+    limit = max(tol.limit, 1.0 / n)
+    text = tol.text if limit == tol.limit else f"±{limit:.{tol.digits}f}"
+    return Tolerance(limit, f"{text} ({n} test dots)", tol.kind, tol.digits)
+
+
 def _cells(row: Row, metrics: Mapping[str, Mapping], paper: Mapping) -> tuple[str, str, str, list[str]]:
     """(paper, this book, difference) as text, and the paths that were missing."""
-    tol = TOLERANCES[row.tolerance]
+    tol = row_tolerance(row, metrics)
     missing: list[str] = []
     try:
         theirs = _picked(_paper(paper, row.paper), row.paper_pick)
@@ -450,11 +513,25 @@ def _table_markdown(table: Table, metrics: Mapping[str, Mapping], paper: Mapping
         missing += [m for m in lost if m not in missing]
         flagged += FLAG in diff
         absent += ours == MISSING
-        lines.append("| " + " | ".join(_escape(c) for c in (row.label, theirs, ours, diff, TOLERANCES[row.tolerance].text)) + " |")
+        lines.append("| " + " | ".join(_escape(c) for c in (row.label, theirs, ours, diff,
+                                                             row_tolerance(row, metrics).text)) + " |")
     lines.append("")
     if missing:
         lines += [f"{MISSING}: not in this run's metrics: {_where(metrics, missing)}.", ""]
     return lines, flagged, absent
+
+
+def conclusions_markdown(metrics: Mapping[str, Mapping]) -> list[str]:
+    """The study's conclusions as the conclusions chapter decided them, quoted word for word from its metrics
+    (``07_conclusions.json``: each conclusion's ``statement``, made once by :mod:`siqd_utils.report.verdicts`)."""
+    lines = ["## The study's conclusions", "",
+             "Each verdict is quoted from the conclusions chapter, which decides it once from the metrics below.", ""]
+    record = metrics.get("07_conclusions")
+    values = record.get("values", record) if isinstance(record, Mapping) else None
+    found = values.get("conclusions") if isinstance(values, Mapping) else None
+    if not isinstance(found, list) or not all(isinstance(c, Mapping) and "statement" in c for c in found):
+        return lines + [f"{MISSING}: not in this run's metrics: `07_conclusions.json` is missing or has no statements.", ""]
+    return lines + [f"{c['number']}. {c['statement']}" for c in found] + [""]
 
 
 def comparison_markdown(metrics: dict[str, dict], paper: dict, *, profile: str, date: str,
@@ -510,7 +587,7 @@ def comparison_markdown(metrics: dict[str, dict], paper: dict, *, profile: str, 
         "a reader's attention, not statistical tests.",
         "",
     ]
-    return "\n".join(head + body).rstrip() + "\n"
+    return "\n".join(head + conclusions_markdown(metrics) + body).rstrip() + "\n"
 
 
 # -------------------------------------------------------------------------- files

@@ -17,7 +17,7 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..datasets import COLUMNS, STUDY, facet_families
 
-__all__ = ["sequence_text", "styler_text", "headline_table", "label_set_comparison", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
+__all__ = ["sequence_text", "styler_text", "headline_table", "label_set_comparison", "optimism_table", "band_table", "quartiles_by_class", "beside_paper", "comparison_with_study", "shape_counts", "summary_statistics", "write_csv", "write_json"]
 
 _UNITS = {c.name: c.unit for c in COLUMNS}
 
@@ -170,9 +170,11 @@ def headline_table(m: Mapping[str, dict], paper: Mapping) -> pd.DataFrame:
     pc, pb, pr = paper["classification"]["clusters"], paper["classification"]["bands"], paper["regression"]
 
     def ours(task):
-        a, b = task["scores"]["accuracy"], task["scores"]["balanced_accuracy"]
-        return (f"accuracy {a['train']:.3f} / {a['test']:.3f} / {a['cv_mean']:.3f} ± {a['cv_std']:.3f}; balanced "
-                f"{b['cv_mean']:.3f} (CV); baseline {task['label_set']['majority_baseline']:.3f}")
+        from .stats import score_interval
+        a = task["scores"]["accuracy"]
+        ci = score_interval(a["test"], task["n_test"])
+        return (f"accuracy {a['train']:.3f} / {a['test']:.3f} [{ci['lo']:.2f}, {ci['hi']:.2f}] / {a['cv_mean']:.3f} "
+                f"± {a['cv_std']:.3f} (fold sd); majority baseline {task['label_set']['majority_baseline']:.3f}")
 
     def theirs(d, train="score_train", test="score_test"):
         return f"accuracy {d[train]} / {d[test]} / {d['cv_mean']} ± {d['cv_std']}"
@@ -201,18 +203,64 @@ def headline_table(m: Mapping[str, dict], paper: Mapping) -> pd.DataFrame:
 
 
 def label_set_comparison(m: Mapping[str, dict]) -> pd.DataFrame:
-    """Every label set of chapter 05 on equal terms (chapter 07): classes, baseline, scores, purity beside chance."""
+    """Every label set of chapter 05 on equal terms (chapter 07): classes, baseline, scores, purity beside chance.
+
+    Accuracy stands beside the majority baseline (an accuracy), balanced accuracy beside chance
+    (1 / classes); the test accuracy carries its Wilson interval and test-dot count, each CV mean its
+    standard error and fold spread; the study's hyper-parameters are scored beside the searched network.
+    """
+    from .stats import interval_text, score_interval
+    from .verdicts import FALL_SHORT
+
     rows = {}
     for task in m["05_classification"]["tasks"].values():
-        ls, sc = task["label_set"], task["scores"]
-        cv = lambda name: f"{sc[name]['cv_mean']:.3f} ± {sc[name]['cv_std']:.3f}"  # noqa: E731
-        rows[ls["title"]] = {
-            "classes": ls["k"], "majority baseline": f"{ls['majority_baseline']:.3f}",
-            "accuracy (test / CV)": f"{sc['accuracy']['test']:.3f} / {cv('accuracy')}",
-            "balanced accuracy (test / CV)": f"{sc['balanced_accuracy']['test']:.3f} / {cv('balanced_accuracy')}",
-            "macro-F1 (test / CV)": f"{sc['macro_f1']['test']:.3f} / {cv('macro_f1')}",
-            "purity (chance)": f"{ls['purity']:.2f} ({ls['chance_purity']['mean']:.2f} ± {ls['chance_purity']['sd']:.2f})",
+        ls, sc, ps = task["label_set"], task["scores"], task.get("paper_scores")
+        k = len(task["search_best"]["cv_scores"])
+
+        def cv(s, name):
+            return f"{s[name]['cv_mean']:.3f} ± {s[name]['cv_std'] / (k - 1) ** 0.5:.3f} (sd {s[name]['cv_std']:.3f})"
+        row = {
+            "classes": ls["k"], "majority baseline (accuracy)": f"{ls['majority_baseline']:.3f}",
+            "accuracy, test [95 % Wilson]": interval_text(score_interval(sc["accuracy"]["test"], task["n_test"])),
+            "accuracy, CV ± s.e.": cv(sc, "accuracy"),
+            "chance (balanced)": f"{1 / sc['n_classes']:.3f}",
+            "balanced accuracy, test / CV ± s.e.": f"{sc['balanced_accuracy']['test']:.3f} / {cv(sc, 'balanced_accuracy')}",
         }
+        if ps is not None:
+            short = sc["balanced_accuracy"]["cv_mean"] - ps["balanced_accuracy"]["cv_mean"] > FALL_SHORT
+            row["study's hyper-parameters: accuracy / balanced, CV"] = (
+                f"{ps['accuracy']['cv_mean']:.3f} / {ps['balanced_accuracy']['cv_mean']:.3f}"
+                + (f" (falls short; train accuracy {ps['accuracy']['train']:.3f})" if short else ""))
+        row["purity (chance)"] = (f"{ls['purity']:.2f} ({ls['chance_purity']['mean']:.2f} ± "
+                                  f"{ls['chance_purity']['sd']:.2f})")
+        rows[ls["title"]] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "label set"
+    return table
+
+
+def optimism_table(m: Mapping[str, dict]) -> pd.DataFrame:
+    """For each search: the CV score that chose the network, the evaluation CV over all dots, and the test split.
+
+    The first is taken on the training split only and maximised over the candidates, so it tends to be
+    optimistic; the other two take no part in the choice (chapters 05 and 06; accuracy, R^2 for the wavelength).
+    """
+    from .stats import interval_text, score_interval
+
+    rows = {}
+    for task in m["05_classification"]["tasks"].values():
+        search, best = task["search"], task["search_best"]
+        rows[task["label_set"]["title"] + " (accuracy)"] = {
+            "search CV (chose the network)": f"{search['cv_mean']:.3f}",
+            "evaluation CV, all dots": f"{best['cv_mean']:.3f}",
+            "test split": interval_text(score_interval(best["score_test"], task["n_test"])),
+            "trials": search["n_trials"]}
+    reg = m.get("06_regression")
+    if reg:
+        rows["wavelength (R²)"] = {"search CV (chose the network)": f"{reg['search']['cv_mean']:.3f}",
+                                   "evaluation CV, all dots": f"{reg['search_best']['cv_mean']:.3f}",
+                                   "test split": f"{reg['search_best']['score_test']:.3f} ({reg['n_test']} dots)",
+                                   "trials": reg["search"]["n_trials"]}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "search"
     return table

@@ -20,9 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..ils.noise import NOISE_SHARE, beyond_noise
+from . import stats
 from .metrics import load_metrics
 
-__all__ = ["CHAPTERS_USED", "NEAR_PERFECT", "PURE_SHARE", "Conclusion", "evaluate_conclusions", "load_chapter_metrics"]
+__all__ = ["CHAPTERS_USED", "NEAR_PERFECT", "PURE_SHARE", "SHORT_CLAIMS", "VERDICTS", "Conclusion", "conclusion",
+           "evaluate_conclusions", "load_chapter_metrics", "statement"]
 
 NEAR_PERFECT = 0.95
 PURE_SHARE = 0.90
@@ -35,6 +37,20 @@ ADJACENT_SHARE = 0.80
 # references are drawn.
 #: A purity (or score) is above chance when it exceeds the chance mean by more than this many sd.
 CHANCE_SD = 3.0
+#: A paired test (McNemar) or a difference counts as shown below this p-value.
+ALPHA = 0.05
+#: The pairs the study named account for "most" band errors from this share on.
+NAMED_SHARE = 0.50
+#: Every verdict a conclusion can get.
+VERDICTS = ("holds", "holds in part", "does not hold", "cannot be tested")
+#: The study's conclusions in a few words, as every page's verdict sentence names them.
+SHORT_CLAIMS = {
+    1: "structure classes are separable almost perfectly",
+    2: "structure classes are not optically pure",
+    3: "colour bands are not separable as classes; neighbouring bands are confused",
+    4: "regression recovers the colour precisely",
+    5: "synthesis for one colour must control size and every facet together",
+}
 #: The chapters whose metrics the conclusions read.
 CHAPTERS_USED = ("01_data", "02_correlations", "03_structure_classes", "04_property_classes", "05_classification", "06_regression")
 
@@ -47,9 +63,15 @@ class Conclusion:
     claim: str
     verdict: str
     evidence: str
+    reading: str = ""
+
+    @property
+    def statement(self) -> str:
+        """The one sentence every page quotes for this conclusion (:func:`statement`)."""
+        return f"Conclusion {self.number} ({SHORT_CLAIMS[self.number]}) {self.verdict} on this ensemble: {self.reading}."
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "statement": self.statement}
 
 
 def load_chapter_metrics(folder: Path | str, data_sha256: str | None = None) -> dict[str, dict]:
@@ -93,6 +115,31 @@ def gap_reading(beyond: bool) -> str:
             "gap statistics)" if beyond else
             f"no gap beyond noise (at least {NOISE_SHARE:.0%} of the draws of some kind of noise reach each of its "
             "gap statistics)")
+
+
+def gap_by_kind(table: list[dict]) -> str:
+    """The spanning-tree gap statistics against each kind of noise separately (chapter 03).
+
+    ``table``: one record per statistic with ``data`` and, per kind, ``<kind>_share_at_least``.
+    """
+    kinds = sorted({c[: -len("_share_at_least")] for r in table for c in r if c.endswith("_share_at_least")})
+    parts = []
+    for kind in kinds:
+        shares = [r[f"{kind}_share_at_least"] for r in table]
+        beyond = [s < NOISE_SHARE for s in shares]
+        word = ("every gap statistic is beyond it" if all(beyond) else "no gap statistic is beyond it" if not any(beyond)
+                else "some gap statistics are beyond it")
+        parts.append(f"against {kind} noise {word} ({', '.join(f'{s:.0%}' for s in shares)} of the draws reach them)")
+    return "; ".join(parts)
+
+
+def sweep_chance(n_settings: int, n_draws: int, observed: int) -> str:
+    """How many settings of the p sweep chance alone passes (:func:`siqd_utils.report.stats.chance_exceedances`)."""
+    c = stats.chance_exceedances(n_settings, n_draws, observed, NOISE_SHARE)
+    reading = "no more than chance gives" if c["p_at_least"] >= ALPHA else "more than chance gives"
+    return (f"with {n_draws} noise draws per setting, data without clusters pass a setting with probability up to "
+            f"{c['rate']:.3f}, so up to {c['expected']:.1f} of the {n_settings} settings by chance, and {observed} or more "
+            f"with probability up to {c['p_at_least']:.0%} (settings taken as independent): {reading}")
 
 
 def continuum_reading(continuum: bool) -> str:
@@ -199,7 +246,7 @@ def band_errors(summary: dict, top: list[tuple[str, str, int]]) -> str:
             f"(violet with blue, orange with red) account for {summary['study_pairs']}; the most frequent: {listed}.")
 
 
-def regression_vs_bands(regressor: dict, classifier: dict, n_test: int) -> dict:
+def regression_vs_bands(regressor: dict, classifier: dict, n_test: int, paired: dict | None = None) -> dict:
     """Does reading the band off the regressor's wavelength beat the band classifier? (chapters 06 and 07)
 
     The decision is made on the cross-validated band accuracy over all dots (the same dots
@@ -211,6 +258,10 @@ def regression_vs_bands(regressor: dict, classifier: dict, n_test: int) -> dict:
         ``{"test": accuracy, "cv": accuracy}`` of each route to a band.
     n_test : int
         Test dots behind the regressor's test accuracy.
+    paired : dict, optional
+        :func:`siqd_utils.report.stats.mcnemar_exact` of the two routes' cross-validated
+        predictions on the same dots (``a``: the regressor).  With it, a difference counts
+        only when its p-value is below :data:`ALPHA`; the routes are otherwise "level".
 
     Returns
     -------
@@ -219,13 +270,69 @@ def regression_vs_bands(regressor: dict, classifier: dict, n_test: int) -> dict:
     """
     r, c = float(regressor["cv"]), float(classifier["cv"])
     verdict = "beats" if r > c else "worse" if r < c else "level"
+    test = ""
+    if paired is not None:
+        if paired["p"] >= ALPHA:
+            verdict = "level"
+        test = (f"; on the same dots the regressor alone is right on {paired['a_only']} and the classifier alone on "
+                f"{paired['b_only']} (McNemar exact p = {paired['p']:.2g})")
     reading = {"beats": "reading the band off the predicted wavelength **beats** learning the bands as classes",
                "worse": "learning the bands as classes does **better** than reading them off the predicted wavelength",
-               "level": "the two routes are **level**"}[verdict]
+               "level": ("the two routes are **level** (the difference is within what chance gives on these dots)"
+                         if paired is not None and r != c else "the two routes are **level**")}[verdict]
     sentence = (f"In cross-validation over all dots the regressor puts {r:.1%} of the dots in the right band, against "
-                f"{c:.1%} for the band classifier; on the {n_test} test dots, {regressor['test']:.1%} against "
+                f"{c:.1%} for the band classifier{test}; on the {n_test} test dots, {regressor['test']:.1%} against "
                 f"{classifier['test']:.1%} (different test sets): {reading}.")
     return {"verdict": verdict, "sentence": sentence}
+
+
+def paired_reading(a: str, b: str, paired: dict) -> str:
+    """Two methods scored on the same dots, with McNemar's exact test (:func:`siqd_utils.report.stats.mcnemar_exact`)."""
+    if paired["p"] >= ALPHA:
+        word = f"{a} and {b} are level on these dots"
+    else:
+        word = f"{a if paired['a_only'] > paired['b_only'] else b} is right more often"
+    return (f"of {paired['n']} dots, {a} alone is right on {paired['a_only']} and {b} alone on {paired['b_only']} "
+            f"(McNemar exact p = {paired['p']:.2g}): {word}")
+
+
+def forest_reading(network: dict, forest: dict, paired: dict, recognised: list[str], n_bands: int) -> str:
+    """The random forest on the bands beside the band network, and beside the study's finding (chapter 05).
+
+    ``recognised``: the bands the forest puts at least one dot of in cross-validation.
+    """
+    na, fa = network["accuracy"]["cv_mean"], forest["accuracy"]["cv_mean"]
+    if paired["p"] >= ALPHA:
+        verdict = "the forest does as well as the network"
+    else:
+        verdict = "the forest does worse than the network" if paired["a_only"] > paired["b_only"] else \
+            "the forest does better than the network"
+    study = ("as the study found" if verdict.endswith("worse than the network") and len(recognised) <= 1 else
+             "unlike the study, whose forest did worse than its network and recognised only the red band")
+    return (f"Random forest on the bands: accuracy {fa:.3f} in CV against {na:.3f} for the network; "
+            f"{paired_reading('the network', 'the forest', paired)}; it recognises {len(recognised)} of the {n_bands} "
+            f"bands in CV. Verdict: {verdict}, {study}.")
+
+
+def size_reference_reading(title: str, size: dict, scores: dict, paired: dict) -> str:
+    """A band classifier beside the same task learnt from size alone (chapter 05)."""
+    return (f"Size alone ({size['feature']}) puts {size['accuracy_cv']:.3f} of the dots in the right band in CV "
+            f"(balanced accuracy {size['balanced_accuracy_cv']:.3f}), against {scores['accuracy']['cv_mean']:.3f} "
+            f"({scores['balanced_accuracy']['cv_mean']:.3f}) for the {title}; "
+            f"{paired_reading(f'the {title}', 'size alone', paired)}.")
+
+
+def calibration_reading(calibrated: dict, model: dict) -> str:
+    """How the band results move with the colour-scale calibration (chapter 04; :mod:`siqd_utils.calibration_share`)."""
+    moved = sum(abs(calibrated["band_counts"][b] - model["band_counts"][b]) for b in calibrated["band_counts"]) // 2
+    diff = calibrated["balanced_accuracy_cv"] - model["balanced_accuracy_cv"]
+    return (f"Without the calibration {model['n_analysis_set']} dots fall in the bands ({calibrated['n_analysis_set']} "
+            f"with it), and at least {moved} change band; the study's band network reaches balanced accuracy "
+            f"{model['balanced_accuracy_cv']:.3f} in CV on the uncalibrated bands against "
+            f"{calibrated['balanced_accuracy_cv']:.3f} on the calibrated ones ({diff:+.3f}), with "
+            f"{model['adjacent_share']:.0%} and {calibrated['adjacent_share']:.0%} of the errors into a neighbouring band: "
+            + (f"the bands' separability moves by less than {FALL_SHORT} with the calibration" if abs(diff) <= FALL_SHORT
+               else "how separable the bands are depends on the calibration"))
 
 
 def above_chance(value: float, mean: float, sd: float) -> bool:
@@ -296,10 +403,220 @@ def _band_span(spans: list[int]) -> str:
     return f"{lo} to {hi} of the six bands"
 
 
-def _scores_text(sc: dict, baseline: float) -> str:
-    ba = sc["balanced_accuracy"]
-    return (f"balanced accuracy {ba['test']:.3f} (test) and {ba['cv_mean']:.3f} ± {ba['cv_std']:.3f} (CV), "
-            f"majority baseline {baseline:.3f}")
+def cv_text(score: dict, k: int, digits: int = 3) -> str:
+    """``"0.894 (fold sd 0.050, s.e. of the mean 0.025, 5 folds)"``: a CV mean with its spread and standard error.
+
+    ``score`` holds ``cv_mean`` and ``cv_std`` (over the ``k`` folds, ``ddof=0``); the standard error of
+    the mean is the sample sd over sqrt(k), i.e. ``cv_std / sqrt(k - 1)``.
+    """
+    sem = score["cv_std"] / (k - 1) ** 0.5
+    return (f"{score['cv_mean']:.{digits}f} (fold sd {score['cv_std']:.{digits}f}, s.e. of the mean {sem:.{digits}f}, "
+            f"{k} folds)")
+
+
+def test_text(share: float, n_test: int) -> str:
+    """A test-split accuracy with its Wilson interval and its dot count."""
+    return stats.interval_text(stats.score_interval(share, n_test))
+
+
+def _folds(task: dict) -> int:
+    return len(task["search_best"]["cv_scores"])
+
+
+def _scores_text(task: dict, baseline: float) -> str:
+    """Accuracy beside the majority baseline (an accuracy), balanced accuracy beside chance (1 / classes)."""
+    sc, k = task["scores"], _folds(task)
+    a, ba = sc["accuracy"], sc["balanced_accuracy"]
+    return (f"accuracy {test_text(a['test'], task['n_test'])} on the test split and {cv_text(a, k)} in CV, "
+            f"against {baseline:.3f} for always answering the largest class; balanced accuracy {ba['test']:.3f} (test) "
+            f"and {cv_text(ba, k)} in CV, against {1 / sc['n_classes']:.3f} by chance")
+
+
+#: The study's hyper-parameters "fall short" of the searched network's by more than this in CV balanced accuracy.
+FALL_SHORT = 0.05
+
+
+def study_network_reading(task: dict) -> str:
+    """The study's hyper-parameters refitted on this label set, beside the searched network, and why they fall short.
+
+    A network whose training accuracy is below the searched network's cross-validated accuracy cannot fit
+    even the dots it was trained on (it underfits: too few units or too strong a penalty for these
+    classes); otherwise it fits its training dots and fails on new ones (over-fitting).
+    """
+    ps, sb = task["paper_scores"], task["scores"]
+    layers = tuple(task["paper_params"]["params"]["hidden_layer_sizes"])
+    gap = sb["balanced_accuracy"]["cv_mean"] - ps["balanced_accuracy"]["cv_mean"]
+    head = (f"with the study's hyper-parameters (hidden layers {layers}) accuracy {ps['accuracy']['cv_mean']:.3f} and "
+            f"balanced accuracy {ps['balanced_accuracy']['cv_mean']:.3f} in CV, against {sb['accuracy']['cv_mean']:.3f} "
+            f"and {sb['balanced_accuracy']['cv_mean']:.3f} for the searched network")
+    if gap <= FALL_SHORT:
+        return head + " (level with it)"
+    if ps["accuracy"]["train"] < sb["accuracy"]["cv_mean"]:
+        why = (f"it underfits: {ps['accuracy']['train']:.3f} accuracy on its own training dots, below what the searched "
+               "network reaches on unseen ones")
+    else:
+        why = (f"it over-fits: {ps['accuracy']['train']:.3f} accuracy on its training dots, "
+               f"{ps['accuracy']['cv_mean']:.3f} on unseen ones")
+    return head + f"; it falls short by {gap:.3f} in balanced accuracy because {why}"
+
+
+def learnt_better_than_bands(tasks: dict) -> str:
+    """Which structure label sets are learnt better than the colour bands, by the searched networks and by the
+    study's hyper-parameters (CV balanced accuracy; chapters 05 and 07)."""
+    def sentence(key):
+        easier = {t["label_set"]["title"]: t[key]["balanced_accuracy"]["cv_mean"]
+                  > tasks["bands"][key]["balanced_accuracy"]["cv_mean"] for k, t in tasks.items() if k != "bands"}
+        return structure_vs_bands(easier).rstrip(".").replace(" (cross-validated balanced accuracy)", "")
+    return (f"With the searched networks, {sentence('scores')}; with the study's hyper-parameters, "
+            f"{sentence('paper_scores')} (cross-validated balanced accuracy).")
+
+
+def _c1(m: dict, paper: dict) -> Conclusion:
+    pc = paper["classification"]["clusters"]
+    c3, tasks = m["03_structure_classes"], m["05_classification"]["tasks"]
+    ils = tasks["ils"]
+    base = {k: t["label_set"]["majority_baseline"] for k, t in tasks.items()}
+    continuum = bool(c3.get("continuum", False))
+    sep = near_perfect(ils["scores"])
+    note = (" ILS finds no more clusters than matched noise gives and the spanning tree has no gap (chapter 03), "
+            "so these classes are cuts through a continuum, not discovered groups." if continuum else "")
+    others = "; ".join(f"{t['label_set']['title']}: {_scores_text(t, base[k])}"
+                       for k, t in tasks.items() if k not in ("bands", "ils"))
+    ba = ils["scores"]["balanced_accuracy"]
+    reading = (f"the ILS classes reach balanced accuracy {ba['cv_mean']:.3f} in CV and {ba['test']:.3f} on the test "
+               f"split ({'at or above' if sep else 'below'} the {NEAR_PERFECT} criterion on both)"
+               + ("; they are cuts through a continuum, not discovered groups" if continuum else ""))
+    return Conclusion(
+        1, "Structure classes (ILS) are separable from structure with near-perfect precision and recall.",
+        _verdict(sep and not continuum, partly=sep),
+        f"ILS structure classes ({ils['label_set']['k']}): {_scores_text(ils, base['ils'])}; "
+        f"{study_network_reading(ils)} (paper: accuracy test {pc['score_test']}, CV {pc['cv_mean']} ± {pc['cv_std']}); "
+        f"criterion {NEAR_PERFECT} in balanced accuracy on both.{note} Other structure label sets: {others}.",
+        reading)
+
+
+def _c2(m: dict, paper: dict | None = None) -> Conclusion:
+    """Conclusion 2 from chapter 03's metrics alone (chapter 03 quotes it before the later chapters run)."""
+    c3 = m["03_structure_classes"]
+    purity = c3["spectral_purity"]["clusters"]
+    ls = c3["label_sets"]["ils"]
+    pure = {k: v for k, v in purity.items() if v["main_fraction"] >= PURE_SHARE}
+    spans = [v["n_bands"] for v in purity.values()]
+    mixed = len(purity) - len(pure)
+    chance = ls["chance_purity"]
+    verdict = ("holds" if not pure and purity else "does not hold" if not mixed else "holds in part")
+    pure_text = "; ".join(f"class {k} ({v['size']} dots) has {v['main_fraction']:.0%} of its dots in "
+                          f"{v.get('main_band_name', 'one band')}" for k, v in pure.items())
+    reading = (f"{mixed} of the {len(purity)} ILS classes spread over several bands (none with {PURE_SHARE:.0%} in one)"
+               + (f", while {pure_text}" if pure else ""))
+    return Conclusion(
+        2, "Structure classes are not optically pure: each spans several colours.", verdict,
+        f"The {_count(len(purity), 'ILS class', 'ILS classes')} cover {_band_span(spans)}; {_pure_text(len(pure))}"
+        f"{' (' + pure_text + ')' if pure else ''}; overall purity "
+        f"{purity_reading(ls['purity'], chance['mean'], chance['sd'])}.",
+        reading)
+
+
+def _c3(m: dict, paper: dict) -> Conclusion:
+    pb = paper["classification"]["bands"]
+    c5 = m["05_classification"]
+    tasks = c5["tasks"]
+    ils, bands = tasks["ils"], tasks["bands"]
+    conf = c5["bands_errors"]
+    worse = (bands["scores"]["balanced_accuracy"]["cv_mean"] < ils["scores"]["balanced_accuracy"]["cv_mean"])
+    adjacent = mostly_adjacent(conf)
+    named = conf["n_wrong"] > 0 and conf["study_pairs"] / conf["n_wrong"] >= NAMED_SHARE
+    not_sep = not near_perfect(bands["scores"])
+    found = ", ".join(f"{t} taken for {q} ({n})" for t, q, n in c5["bands_confusions"][:3]) or "none"
+    bba, iba = bands["scores"]["balanced_accuracy"]["cv_mean"], ils["scores"]["balanced_accuracy"]["cv_mean"]
+    size = c5.get("size_only")
+    size_text = (f"; size alone ({size['feature']}) gives the band with balanced accuracy "
+                 f"{size['balanced_accuracy_cv']:.3f} in CV" if size else "")
+    reading = (f"the bands are {'less' if worse else 'not less'} separable than the ILS classes (balanced accuracy "
+               f"{bba:.3f} against {iba:.3f} in CV) but far from inseparable ({1 / bands['scores']['n_classes']:.3f} "
+               f"by chance){size_text}; of {conf['n_wrong']} cross-validated band errors {conf['adjacent_share']:.0%} "
+               f"fall into a neighbouring band; the pairs the study named (violet/blue, orange/red) account for "
+               f"{conf['study_pairs']}, the confusions this book finds most often are {found}")
+    verdict = _verdict(worse and adjacent and not_sep and named, partly=worse or adjacent)
+    return Conclusion(
+        3, "Colour bands are not separable as classes from structure; neighbouring bands are confused.", verdict,
+        f"Colour bands ({bands['label_set']['k']}): {_scores_text(bands, bands['label_set']['majority_baseline'])}; "
+        f"{study_network_reading(bands)} (paper: band accuracy CV {pb['cv_mean']} ± {pb['cv_std']}). "
+        f"{learnt_better_than_bands(tasks)} The pairs the study named count as most of the errors from "
+        f"{NAMED_SHARE:.0%} on.",
+        reading)
+
+
+def _c4(m: dict, paper: dict) -> Conclusion:
+    pr = paper["regression"]
+    c6 = m["06_regression"]
+    reg = c6["search_best"]
+    precise = reg["cv_mean"] >= NEAR_PERFECT
+    rvb = regression_vs_bands(c6["band_accuracy"], c6["band_classifier_accuracy"], c6["n_test"],
+                              c6.get("band_route_test"))
+    size = c6.get("size_only")
+    size_text = (f"; a size feature alone ({size['feature']}) already gives R^2 {size['r2_cv']:.3f} "
+                 f"and RMSE {size['rmse_cv_nm']:.1f} nm, so most of the precision is the size law" if size else "")
+    route = {"beats": "beats", "worse": "does worse than", "level": "is level with"}[rvb["verdict"]]
+    paired = c6.get("band_route_test")
+    reading = (f"cross-validated R^2 {reg['cv_mean']:.3f}, RMSE {c6['rmse_nm']['search_best_cv']:.1f} nm{size_text}; "
+               f"reading the band off the predicted wavelength {route} the band classifier"
+               + (f" (McNemar exact p = {paired['p']:.2g})" if paired else ""))
+    return Conclusion(
+        4, "Structure predicts wavelength precisely by regression: a strong structure-property relation "
+           "that is not class-shaped.",
+        _verdict(precise and rvb["verdict"] == "beats", partly=precise),
+        f"Regression R^2: train {reg['score_train']:.3f}, test {reg['score_test']:.3f}, cross-validated "
+        f"{reg['cv_mean']:.3f} ± {reg['cv_std']:.3f} (paper {pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} ± "
+        f"{pr['cv_std']}); cross-validated RMSE {c6['rmse_nm']['search_best_cv']:.1f} nm. "
+        + rvb["sentence"].replace("**", ""),
+        reading)
+
+
+def _c5(m: dict, paper: dict, earlier: list[Conclusion]) -> Conclusion:
+    supported = sum(c.verdict == "holds" for c in earlier[1:4])
+    size = m.get("01_data", {}).get("size_law")
+    testable = size is not None and size["gain"] >= SMALL_GAIN
+    if size is None:
+        reading = "not testable here: chapter 01 measured no size law"
+    elif testable:
+        reading = (f"the facets add {size['gain']:.3f} to the R^2 of a size feature alone, so the claim can be tested; "
+                   f"{'all three' if supported == 3 else supported} of conclusions 2-4 hold fully")
+    else:
+        reading = (f"a size feature alone explains R^2 {size['r2_size_only']:.3f} of the wavelength and all retained "
+                   f"features {size['r2_all_features']:.3f}, so the facets add {size['gain']:.3f} (below "
+                   f"{SMALL_GAIN}): whether every facet must be controlled cannot be told from this reconstruction")
+    verdict = ("cannot be tested" if not testable else _verdict(supported == 3, partly=supported >= 2))
+    size_note = ""
+    if size:
+        size_note = (f" A size feature alone (n_Si or D) reaches a cross-validated R^2 of {size['r2_size_only']:.3f} "
+                     f"for the wavelength against {size['r2_all_features']:.3f} for all retained features "
+                     f"(chapter 01).")
+    return Conclusion(
+        5, "Shape-controlled synthesis for one colour must control size and all facets together; classes "
+           "are not specific enough.", verdict,
+        f"Rests on conclusions 2-4, of which {'all three hold' if supported == 3 else _count(supported, 'holds', 'hold')} "
+        f"fully here, and on the facets carrying part of the colour.{size_note}",
+        reading)
+
+
+def conclusion(number: int, m: dict[str, dict], paper: dict | None = None) -> Conclusion:
+    """One of the study's conclusions, decided from the chapters' metrics ``m`` (chapter name -> ``values``).
+
+    Conclusion 2 needs only chapter 03's metrics (so chapter 03 can quote it); the others need the
+    chapters they cite (conclusion 5 decides on conclusions 2-4 and chapter 01's size law).
+    """
+    if paper is None:
+        from ..datasets import load_paper_results
+        paper = load_paper_results()
+    if number == 5:
+        return evaluate_conclusions(m, paper)[4]
+    return {1: _c1, 2: _c2, 3: _c3, 4: _c4}[number](m, paper)
+
+
+def statement(number: int, m: dict[str, dict], paper: dict | None = None) -> str:
+    """The one sentence every page uses to state conclusion ``number``'s verdict (the single source)."""
+    return conclusion(number, m, paper).statement
 
 
 def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
@@ -310,78 +627,8 @@ def evaluate_conclusions(m: dict[str, dict], paper: dict) -> list[Conclusion]:
     The structure classes of conclusions 1 and 2 are the ILS classes with as many classes as
     bands; the other structure label sets are quoted beside them.
     """
-    pc, pb, pr = paper["classification"]["clusters"], paper["classification"]["bands"], paper["regression"]
-    c3, c5, c6 = m["03_structure_classes"], m["05_classification"], m["06_regression"]
-    tasks = c5["tasks"]
-    ils, bands = tasks["ils"], tasks["bands"]
-    base = {k: t["label_set"]["majority_baseline"] for k, t in tasks.items()}
-    continuum = bool(c3.get("continuum", False))
-    out = []
-
-    sep = near_perfect(ils["scores"])
-    note = (" ILS finds no more clusters than matched noise gives and the spanning tree has no gap (chapter 03), "
-            "so these classes are cuts through a continuum, not discovered groups." if continuum else "")
-    others = "; ".join(f"{t['label_set']['title']}: {_scores_text(t['scores'], base[k])}"
-                       for k, t in tasks.items() if k not in ("bands", "ils"))
-    out.append(Conclusion(
-        1, "Structure classes (ILS) are separable from structure with near-perfect precision and recall.",
-        _verdict(sep and not continuum, partly=sep),
-        f"ILS structure classes ({ils['label_set']['k']}): {_scores_text(ils['scores'], base['ils'])} (paper: "
-        f"accuracy test {pc['score_test']}, CV {pc['cv_mean']} ± {pc['cv_std']}); criterion {NEAR_PERFECT} on both.{note} "
-        f"Other structure label sets: {others}."))
-
-    purity = c3["spectral_purity"]["clusters"]
-    ls = c3["label_sets"]["ils"]
-    pure = [k for k, v in purity.items() if v["main_fraction"] >= PURE_SHARE]
-    spans = [v["n_bands"] for v in purity.values()]
-    chance = ls["chance_purity"]
-    out.append(Conclusion(
-        2, "Structure classes are not optically pure: each spans several colours.",
-        _verdict(not pure and len(purity) > 0),
-        f"The {_count(len(purity), 'ILS class', 'ILS classes')} cover {_band_span(spans)}; {_pure_text(len(pure))}; "
-        f"overall purity {purity_reading(ls['purity'], chance['mean'], chance['sd'])}."))
-
-    conf = c5["bands_errors"]
-    worse = not easier_than_bands(bands["scores"], ils["scores"]) and \
-        ils["scores"]["balanced_accuracy"]["cv_mean"] != bands["scores"]["balanced_accuracy"]["cv_mean"]
-    adjacent = mostly_adjacent(conf)
-    not_sep = not near_perfect(bands["scores"])
-    out.append(Conclusion(
-        3, "Colour bands are not separable as classes from structure; neighbouring bands are confused.",
-        _verdict(worse and adjacent and not_sep, partly=worse or adjacent),
-        f"Colour bands ({bands['label_set']['k']}): {_scores_text(bands['scores'], base['bands'])}, against "
-        f"{ils['scores']['balanced_accuracy']['cv_mean']:.3f} (CV) for the ILS classes (paper: band accuracy CV "
-        f"{pb['cv_mean']} ± {pb['cv_std']}); {conf['n_wrong']} cross-validated errors, {conf['adjacent_share']:.0%} "
-        f"of them into a neighbouring band, {conf['study_pairs']} between the pairs the paper named "
-        f"(violet/blue, orange/red)."))
-
-    reg = c6["search_best"]
-    precise = reg["cv_mean"] >= NEAR_PERFECT
-    rvb = regression_vs_bands(c6["band_accuracy"], c6["band_classifier_accuracy"], c6["n_test"])
-    out.append(Conclusion(
-        4, "Structure predicts wavelength precisely by regression: a strong structure-property relation "
-           "that is not class-shaped.",
-        _verdict(precise and rvb["verdict"] == "beats", partly=precise),
-        f"Regression R^2: train {reg['score_train']:.3f}, test {reg['score_test']:.3f}, cross-validated "
-        f"{reg['cv_mean']:.3f} ± {reg['cv_std']:.3f} (paper {pr['r2_train']} / {pr['r2_test']} / {pr['cv_mean']} ± "
-        f"{pr['cv_std']}); cross-validated RMSE {c6['rmse_nm']['search_best_cv']:.1f} nm. "
-        + rvb["sentence"].replace("**", "")))
-
-    supported = sum(c.verdict == "holds" for c in out[1:4])
-    size = m.get("01_data", {}).get("size_law")
-    size_note = ""
-    if size:
-        reading = ("so the facet part of the argument rests on a small effect in this ensemble"
-                   if size["gain"] < SMALL_GAIN else "so the facets carry a measurable part of the colour here")
-        size_note = (f" A size feature alone (n_Si or D) reaches a cross-validated R^2 of {size['r2_size_only']:.3f} "
-                     f"for the wavelength against {size['r2_all_features']:.3f} for all retained features "
-                     f"(chapter 01), {reading}.")
-    out.append(Conclusion(
-        5, "Shape-controlled synthesis for one colour must control size and all facets together; classes "
-           "are not specific enough.",
-        _verdict(supported == 3, partly=supported >= 2),
-        f"Follows from conclusions 2-4, of which {'all three hold' if supported == 3 else _count(supported, 'holds', 'hold')} "
-        f"fully here.{size_note}"))
+    out = [_c1(m, paper), _c2(m, paper), _c3(m, paper), _c4(m, paper)]
+    out.append(_c5(m, paper, out))
     return out
 
 
