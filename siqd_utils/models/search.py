@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from pathlib import Path
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import RandomizedSearchCV
 from sklearn.utils.validation import check_is_fitted
 
-from . import backends, cache
+from . import backends, cache, chunks
 from .estimators import WARNINGS_LOCK, make_estimator, search_estimator
 from .inputs import (LEAST_POPULATED, as_xy, check_folds, check_kind, check_n_jobs, check_positive_int,
                      make_folds)
@@ -295,11 +296,18 @@ class SearchResult:
     n_rows : int
         Rows the search was fitted on.
     seconds : float
-        Wall-clock time of the fit (of the original run when served from the cache).
+        Fitting time: wall clock of the fit, summed over the chunks of a plain search (as
+        measured when each was fitted, also when read back from the cache).
     from_cache : bool
-        Whether the fitted search was read from the on-disk cache (no fit re-run).
+        Whether every part of the search was read from the on-disk cache, after it loaded
+        (no cross-validation fit was run).
     fit_failures : list of str
         scikit-learn's summaries of the fits that failed (``FitFailedWarning``), if any.
+    ran_on : dict or None
+        Where this call's fits ran (:func:`siqd_utils.models.backends.describe`: backend,
+        scheduler, workers); None when nothing was fitted (all read from the cache).
+    cache : CacheReport
+        What the cache did: entries read, fitted, found unreadable (and replaced).
 
     Compare two results with their ``cv_results`` tables (``==`` compares identity).
     """
@@ -316,6 +324,8 @@ class SearchResult:
     seconds: float = 0.0
     from_cache: bool = False
     fit_failures: list[str] = field(default_factory=list)
+    ran_on: dict[str, Any] | None = None
+    cache: cache.CacheReport = field(default_factory=cache.CacheReport)
 
     @property
     def best_index(self) -> int:
@@ -356,10 +366,35 @@ class SearchResult:
         """Cross-validation fits made (without the final refit)."""
         return int(len(self.cv_results) * self.cv_folds)
 
+    def origin(self) -> str:
+        """Where the search's numbers came from, as the cache saw it (said only after the entries loaded)."""
+        c = self.cache
+        if c.unreadable:
+            files = ", ".join(Path(f).name for f, _ in c.unreadable)
+            return (f"refitted: cached entry unreadable ({files}; replaced), "
+                    f"{self.seconds:.0f} s of fitting{self._where()}")
+        if self.from_cache:
+            return f"read from the search cache (fitted in {self.seconds:.0f} s when first run)"
+        if c.loaded:
+            return (f"resumed: {c.loaded} of {c.loaded + c.fitted} chunks read from the search cache, {c.fitted} "
+                    f"fitted{self._where()} ({self.seconds:.0f} s of fitting in all)")
+        return f"fitted in {self.seconds:.0f} s{self._where()}"
+
+    def _where(self) -> str:
+        if not self.ran_on or self.ran_on.get("backend") != "dask":
+            return ""
+        return f" on Dask ({self.ran_on.get('scheduler')})"
+
+    def run_record(self) -> dict[str, Any]:
+        """How this run got the search (JSON-ready): where its fits ran (None: nowhere, all read from
+        the cache) and what the cache did.  Not a result: it differs between a first run and a re-run."""
+        return {"fits_ran_on": self.ran_on, "from_cache": self.from_cache, "entries_read": self.cache.loaded,
+                "entries_fitted": self.cache.fitted,
+                "unreadable_entries": [Path(f).name for f, _ in self.cache.unreadable]}
+
     def summary(self) -> str:
         """One line for the chapters: the search's size, where it came from, its warnings and failures."""
-        origin = (f"read from the search cache (fitted in {self.seconds:.0f} s when first run)" if self.from_cache
-                  else f"fitted in {self.seconds:.0f} s")
+        origin = self.origin()
         return (f"{self.n_trials} trials x {self.cv_folds} folds ({self.n_fits} fits), {origin}; "
                 f"{self.n_convergence_warnings} convergence warnings silenced, "
                 f"{self.n_failed_trials} trials with a fold that could not be fitted")
@@ -396,13 +431,12 @@ class SearchResult:
 # ------------------------------------------------------------------------ the search
 
 
-def _fit(search, X, y, backend: str, scheduler: Any, n_workers: int) -> tuple[Any, float, list[str]]:
-    """Fit ``search`` on ``backend``; return it, the seconds taken and the fit-failure summaries."""
+def _fit(search, X, y) -> tuple[Any, float, list[str]]:
+    """Fit ``search`` (on the backend in force); return it, the seconds taken and the fit-failure summaries."""
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with backends.search_backend(backend, scheduler, n_workers=n_workers):
-            search.fit(X, y)
+        search.fit(X, y)
     seconds = time.perf_counter() - start
     failures = []
     for w in caught:
@@ -416,8 +450,13 @@ def _fit(search, X, y, backend: str, scheduler: Any, n_workers: int) -> tuple[An
 def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: int, seed: int, *,
                   method: str = "random", n_jobs: int = 1, scoring: str | None = None, backend: str = "loky",
                   scheduler: Any = None, cache_dir: Any = None, task: str | None = None,
-                  halving_factor: float = 3) -> SearchResult:
+                  halving_factor: float = 3, chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> SearchResult:
     """Random search over the study's MLP space, scored by k-fold cross-validation.
+
+    A plain search (``method="random"``) is evaluated in chunks of ``chunk_size`` draws,
+    each kept in the cache as it finishes (:mod:`~siqd_utils.models.chunks`): interrupted,
+    it resumes at its first missing chunk; its ``cv_results_`` and network are those of one
+    uninterrupted ``RandomizedSearchCV.fit``.  A halving search is fitted and cached whole.
 
     Parameters
     ----------
@@ -434,7 +473,8 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
         ``scheduler``, the workers of the in-process ``LocalCluster``.  The result does not
         depend on it.
     backend : {"loky", "dask"}, default="loky"
-        Where the fits run (:func:`siqd_utils.models.backends.search_backend`).
+        Where the fits run (:func:`siqd_utils.models.backends.search_backend`).  Entered only
+        if something must be fitted: a search read from the cache contacts no scheduler.
     scheduler : None, str or dask.distributed.Client, default=None
         Dask only: a scheduler address (``"tcp://host:8786"``) or a client; None starts
         a ``LocalCluster`` of ``n_jobs`` workers for the duration of the search.
@@ -442,6 +482,9 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
         Folder of the on-disk search cache (:mod:`siqd_utils.models.cache`); None: no cache.
     task : str, optional
         A name for the cache key and messages (e.g. ``"bands"``).
+    chunk_size : int, default=50
+        Plain search: draws per chunk (part of a chunk's cache key; the result does not
+        depend on it).
 
     Returns
     -------
@@ -451,21 +494,41 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
     ------
     ValueError
         On an unknown kind or method, a non-positive ``n_trials``, ``cv_folds`` < 2 or more
-        folds than samples, a bad ``seed``, ``n_jobs`` or backend, malformed ``X``/``y``,
-        or when every trial failed.
+        folds than samples, a bad ``seed``, ``n_jobs``, ``chunk_size`` or backend, malformed
+        ``X``/``y``, or when every trial failed.
+    ConnectionError
+        When the Dask scheduler cannot be reached (after a few seconds, naming it).
     """
     kind = check_kind(estimator_kind)
     n_jobs = check_n_jobs(n_jobs)
+    chunk_size = check_positive_int("chunk_size", chunk_size)
     backends.check_backend(backend, scheduler)
     _, ya = as_xy(X, y)
     search = make_search(kind, n_trials=n_trials, cv_folds=cv_folds, seed=seed, method=method, scoring=scoring,
                          n_jobs=-1 if backend == "dask" else n_jobs, halving_factor=halving_factor)
     check_folds(kind, ya, search.cv.n_splits)
+    report = cache.CacheReport()
+    ran_on: dict[str, Any] = {}
+
+    def on_backend():
+        ran_on.update(backends.describe(backend, scheduler, n_jobs))
+        return backends.search_backend(backend, scheduler, n_workers=n_jobs)
 
     def fit(search, X, y):
-        return _fit(search, X, y, backend, scheduler, n_jobs)
+        if method == "random":
+            store = None if cache_dir is None else cache.SearchStore(cache_dir, task)
+            key = None if cache_dir is None else cache.search_key(search, X, y, task)
+            done = chunks.fit_in_chunks(search, X, y, chunk_size=chunk_size, fit_chunk=_fit, store=store, key=key,
+                                        report=report, backend=on_backend, label=task)
+            return done.search, done.seconds, done.failures
+        with on_backend():
+            fitted = _fit(search, X, y)
+        report.fitted += 1
+        return fitted
 
-    (search, seconds, failures), hit = cache.cached_fit(search, X, ya, fit, cache_dir=cache_dir, task=task)
+    (search, seconds, failures), hit = cache.cached_fit(search, X, ya, fit, cache_dir=cache_dir, task=task,
+                                                        report=report)
     return SearchResult(kind=kind, method=method, search=search, cv_results=results_table(search.cv_results_),
                         n_trials=int(n_trials), cv_folds=int(cv_folds), seed=int(seed), scoring=scoring,
-                        n_rows=len(ya), seconds=seconds, from_cache=hit, fit_failures=failures)
+                        n_rows=len(ya), seconds=seconds, from_cache=report.from_cache, fit_failures=failures,
+                        ran_on=ran_on or None, cache=report)
