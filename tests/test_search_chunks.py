@@ -185,3 +185,27 @@ def test_check_reachable_names_a_bad_address():
     with pytest.raises(ConnectionError, match="needs a host and a port"):
         backends.check_reachable("tcp://somewhere")
     backends.check_reachable("inproc://x")  # left to Dask
+
+
+# ----------------------------------------------------------------------------- runner
+
+
+def test_the_runner_refuses_an_unreachable_scheduler_before_a_kernel_starts():
+    from siqd_utils.book.errors import BookError
+    from siqd_utils.book.runner import check_scheduler
+
+    start = time.perf_counter()
+    with pytest.raises(BookError, match=r"chapter 06_regression .*tcp://127.0.0.1:9 cannot be reached"):
+        check_scheduler("06_regression", {"search_backend": "dask", "dask_scheduler": "tcp://127.0.0.1:9"})
+    assert time.perf_counter() - start < backends.CONNECT_SECONDS + 1
+    check_scheduler("06_regression", {"search_backend": "loky", "dask_scheduler": "tcp://127.0.0.1:9"})
+    check_scheduler("06_regression", {"search_backend": "dask", "dask_scheduler": None})  # a LocalCluster
+
+
+def test_the_runner_repeats_the_cache_lines_of_a_kernel(tmp_path):
+    from siqd_utils.book.runner import cache_events
+
+    log = tmp_path / "06.stderr.log"
+    log.write_text(f"noise\n{cache.UNREADABLE} for search wavelength: /b/entries/ab.pkl (EOFError); refitted\n")
+    assert cache_events(log) == [f"{cache.UNREADABLE} for search wavelength: /b/entries/ab.pkl (EOFError); refitted"]
+    assert cache_events(tmp_path / "missing.log") == []
