@@ -105,9 +105,15 @@ def draw_index(cv_results: dict) -> np.ndarray:
     n = len(cv_results["params"])
     if "iter" not in cv_results:
         return np.arange(n)
+    params = cv_results["params"]
+    resources = list(cv_results.get("n_resources", []))
+    # a halving resource that is a parameter (max_iter) is set by the round, not drawn: not part of the draw
+    by_round = {k for k in params[0] if resources and all(isinstance(p.get(k), (int, np.integer)) and p[k] == r
+                                                          for p, r in zip(params, resources))}
+    params = [{k: v for k, v in p.items() if k not in by_round} for p in params]
     first = np.flatnonzero(np.asarray(cv_results["iter"]) == 0)
-    position = {_params_key(cv_results["params"][i]): j for j, i in enumerate(first)}
-    return np.array([position[_params_key(p)] for p in cv_results["params"]])
+    position = {_params_key(params[i]): j for j, i in enumerate(first)}
+    return np.array([position[_params_key(p)] for p in params])
 
 
 def tie_rule_order(cv_results: dict) -> np.ndarray:
