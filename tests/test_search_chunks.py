@@ -209,3 +209,20 @@ def test_the_runner_repeats_the_cache_lines_of_a_kernel(tmp_path):
     log.write_text(f"noise\n{cache.UNREADABLE} for search wavelength: /b/entries/ab.pkl (EOFError); refitted\n")
     assert cache_events(log) == [f"{cache.UNREADABLE} for search wavelength: /b/entries/ab.pkl (EOFError); refitted"]
     assert cache_events(tmp_path / "missing.log") == []
+
+
+def test_halving_over_iterations_grows_max_iter_and_is_ranked_on_the_plain_searchs_folds(data):
+    X, y = data
+    plain = m.random_search("regressor", X, y, n_trials=9, cv_folds=3, seed=3)
+    h = m.random_search("regressor", X, y, n_trials=9, cv_folds=3, seed=3, method="halving",
+                        halving_resource="max_iter")
+    assert list(h.search.n_resources_) == [111, 333, 999] and list(h.search.n_candidates_) == [9, 3, 1]
+    assert h.best_params["max_iter"] == 999 and h.search.max_resources_ == 1000 and h.to_dict()["resource"] == "max_iter"
+    c = m.halving_comparison(plain, h, X, y)
+    means = plain.cv_results["mean_test_score"].to_numpy()
+    assert c.halving_in_plain_rank == 1 + int((means > c.halving_in_plain_mean).sum())
+    assert c.resource == "max_iter" and c.first_round_resource == 111 and c.fits_halving == 13 * 3
+    with pytest.raises(ValueError, match="pass X and y"):
+        m.halving_comparison(plain, h)
+    with pytest.raises(ValueError, match="halving_resource"):
+        m.make_search("regressor", n_trials=3, cv_folds=2, seed=0, method="halving", halving_resource="rows")

@@ -54,6 +54,8 @@ __all__ = ["METHODS", "MLPHalvingRandomSearchCV", "MLPRandomSearchCV", "ScoreAnd
 
 #: Search methods: the study's plain random search, or successive halving over the same draws.
 METHODS = ("random", "halving")
+#: What successive halving grows from round to round.
+HALVING_RESOURCES = ("n_samples", "max_iter")
 
 # Warnings of the search that say what the table already records: a class with fewer
 # members than folds (the folds are still valid), and NaN scores (counted in n_failed_folds).
@@ -174,7 +176,7 @@ class MLPHalvingRandomSearchCV(_TieRuleSearch, HalvingRandomSearchCV):
 
 def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: str = "random",
                 scoring: str | None = None, n_jobs: int | None = None, halving_factor: float = 3,
-                min_resources: int | str = "exhaust"):
+                min_resources: int | str = "exhaust", halving_resource: str = "n_samples"):
     """An unfitted search over the study's MLP space.
 
     Parameters
@@ -202,7 +204,12 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
         and the growth of the training rows per round.
     min_resources : int or {"exhaust", "smallest"}, default="exhaust"
         Halving only: training rows of the first round (scikit-learn's
-        ``min_resources``; "exhaust" makes the last round use nearly all rows).
+        ``min_resources``; "exhaust" makes the last round use nearly all of the resource).
+    halving_resource : {"n_samples", "max_iter"}, default="n_samples"
+        Halving only: what grows from round to round, the training rows or the iteration
+        budget.  With ``"max_iter"`` the budget is no longer drawn: it grows by
+        ``halving_factor`` per round up to the space's largest (so the draws of the other
+        settings differ from the plain search's).
 
     Returns
     -------
@@ -228,8 +235,15 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
                   error_score=np.nan, n_jobs=n_jobs, random_state=seed, return_train_score=False)
     if method == "random":
         return MLPRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_iter=n_trials, **common)
-    return MLPHalvingRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_candidates=n_trials,
-                                    factor=halving_factor, min_resources=min_resources, **common)
+    if halving_resource not in HALVING_RESOURCES:
+        raise ValueError(f"halving_resource = {halving_resource!r}: must be one of {HALVING_RESOURCES}")
+    space = param_space(kind)
+    extra = {}
+    if halving_resource == "max_iter":
+        budget = space.pop("max_iter")
+        extra = {"resource": "max_iter", "max_resources": int(budget.support()[1])}  # the largest drawn budget
+    return MLPHalvingRandomSearchCV(search_estimator(kind, seed), space, n_candidates=n_trials,
+                                    factor=halving_factor, min_resources=min_resources, **extra, **common)
 
 
 # ---------------------------------------------------------------------- results table
@@ -431,6 +445,7 @@ class SearchResult:
         if self.method == "halving":
             out["n_candidates"] = [int(c) for c in self.search.n_candidates_]
             out["n_resources"] = [int(r) for r in self.search.n_resources_]
+            out["resource"] = self.search.resource
         return out
 
 
@@ -456,7 +471,8 @@ def _fit(search, X, y) -> tuple[Any, float, list[str]]:
 def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: int, seed: int, *,
                   method: str = "random", n_jobs: int = 1, scoring: str | None = None, backend: str = "loky",
                   scheduler: Any = None, cache_dir: Any = None, task: str | None = None,
-                  halving_factor: float = 3, chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> SearchResult:
+                  halving_factor: float = 3, halving_resource: str = "n_samples",
+                  chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> SearchResult:
     """Random search over the study's MLP space, scored by k-fold cross-validation.
 
     A plain search (``method="random"``) is evaluated in chunks of ``chunk_size`` draws,
@@ -472,7 +488,7 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
         The **training** features (keep the test set out of the search).
     y : array-like of shape (n_samples,)
         The training targets (class labels or values).
-    n_trials, cv_folds, seed, method, scoring, halving_factor
+    n_trials, cv_folds, seed, method, scoring, halving_factor, halving_resource
         See :func:`make_search`.
     n_jobs : int, default=1
         Workers: local joblib processes (-1: all cores), or, with ``backend="dask"`` and no
@@ -511,7 +527,8 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
     backends.check_backend(backend, scheduler)
     _, ya = as_xy(X, y)
     search = make_search(kind, n_trials=n_trials, cv_folds=cv_folds, seed=seed, method=method, scoring=scoring,
-                         n_jobs=-1 if backend == "dask" else n_jobs, halving_factor=halving_factor)
+                         n_jobs=-1 if backend == "dask" else n_jobs, halving_factor=halving_factor,
+                         halving_resource=halving_resource)
     check_folds(kind, ya, search.cv.n_splits)
     report = cache.CacheReport()
     ran_on: dict[str, Any] = {}
