@@ -133,9 +133,10 @@ def test_regression_metrics_are_consistent(run):
     h = v["halving"]
     assert h["n_trials"] == params["n_trials"] and h["plain_trial"] == v["search"]["best_trial"]
     assert h["plain_cv_mean"] == v["search"]["cv_mean"] and 1 <= h["halving_in_plain_rank"] <= params["n_trials"]
-    assert (h["halving_in_plain_rank"] == 1) == (h["halving_trial"] == h["plain_trial"])
     assert h["fits_plain"] == params["n_trials"] * params["cv_folds"] == v["search"]["n_fits"]
-    assert h["plain_rows"] == v["n_train"] and h["first_round_rows"] < h["halving_rows"] <= v["n_train"]
+    # halving over the iteration budget: every round on all training dots, the budget growing to 1000
+    assert h["resource"] == "max_iter" and h["plain_rows"] == h["halving_rows"] == v["n_train"]
+    assert 0 < h["first_round_resource"] < 1000
 
 
 @built
