@@ -94,6 +94,10 @@ HOW: dict[str, Check] = {
         book=True, expect=r"05_classification\s+would execute"),
     'make book ARGS="--dry-run"': Check("cheaper", 'make book PROFILE=quick BUILD_DIR={session} ARGS="--dry-run"',
                                         "on the session's build folder", book=True, expect=r"Dry run: nothing executed"),
+    "make book PROFILE=paper": Check(
+        "cheaper", 'make book PROFILE=paper BUILD_DIR={tmp}/paper ARGS="--dry-run"',
+        "a dry run: the paper profile takes hours (its resumption is tests/test_search_chunks.py's)",
+        book=True),
     'make book PROFILE=paper ARGS="-p search_backend dask -p dask_scheduler tcp://HOST:8786"': Check(
         "cheaper", 'make book PROFILE=paper BUILD_DIR={tmp}/paper ARGS="-p search_backend dask '
                    '-p dask_scheduler tcp://127.0.0.1:8786 --dry-run"',
@@ -183,6 +187,9 @@ HOW: dict[str, Check] = {
     ".venv/bin/python benchmarks/search_bench.py --n-trials 12 --repeats 3": Check(
         "cheaper", "{venv}/python benchmarks/search_bench.py --n-trials 2 --cv-folds 2 --repeats 1",
         "two trials, two folds, one repeat"),
+    ".venv/bin/python benchmarks/halving_bench.py --n-trials 200 --repeats 2": Check(
+        "cheaper", "{venv}/python benchmarks/halving_bench.py --n-trials 3 --cv-folds 2 --repeats 1",
+        "three trials, two folds, one repeat"),
     ".venv/bin/python benchmarks/search_bench.py --n-trials 60 --repeats 3": Check(
         "cheaper", "{venv}/python benchmarks/search_bench.py --n-trials 2 --cv-folds 2 --repeats 1",
         "two trials, two folds, one repeat"),

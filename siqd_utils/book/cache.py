@@ -91,12 +91,24 @@ def output_locations(layout, build_dir: Path, chapter: str, params: dict[str, An
     return folder, metrics_dir(folder) / f"{chapter}.json"
 
 
+def _metrics_digest(path: Path) -> str:
+    """SHA-256 of a metrics file without its ``run`` record (how the run went is not an output)."""
+    try:
+        record = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        return _sha256_file(path)
+    if not isinstance(record, dict) or "run" not in record:
+        return _sha256_file(path)
+    record.pop("run")
+    return sha256_bytes(json.dumps(record, indent=2, sort_keys=True).encode())
+
+
 def outputs_digest(folder: Path, metrics_file: Path) -> str:
-    """Digest of a chapter's outputs: its metrics file and every file under its export folder.
+    """Digest of a chapter's outputs: its metrics file (but its ``run`` record) and every file under its export folder.
 
     Hidden files (an atomic writer's temporary files) are left out.
     """
-    entries = [f"metrics\0{_sha256_file(metrics_file) if metrics_file.is_file() else '<missing>'}"]
+    entries = [f"metrics\0{_metrics_digest(metrics_file) if metrics_file.is_file() else '<missing>'}"]
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)

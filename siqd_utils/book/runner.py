@@ -362,6 +362,7 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
     source_nb = sync_paired(chapter)
     check_parameters_cell(chapter.paired, p.schema.chapters[name], source, p.schema.source)
     state = chapter_state(layout, p, chapter)  # after the chapters it reads have run
+    check_scheduler(name, p.values(name))
     _clear_managed_outputs(layout, p, name)
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "notebook defaults"
     log(f"  {name}: executing ({shown})")
@@ -409,6 +410,8 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
     cost.record_timing(p.build_dir, name, fits=cost.chapter_fits(spec.fits, p.values(name), f"chapters.{name}"),
                        seconds=seconds, profile=p.profile)
     log(f"  {name}: done in {seconds:.1f} s")
+    for line in cache_events(stderr):
+        log(f"  {name}: {line}")
     said = summarise_stderr(stderr)
     if said:
         log(f"  {name}: {said}")
@@ -416,6 +419,37 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
 
 
 # ---------------------------------------------------------------------- many chapters
+
+
+def check_scheduler(name: str, values: dict[str, Any]) -> None:
+    """Before a chapter's kernel starts: refuse ``search_backend=dask`` with a scheduler nobody answers at.
+
+    A TCP connection, tried for a few seconds (:func:`siqd_utils.models.backends.check_reachable`),
+    rather than a kernel failing after Dask's 30 s timeout with the chapter half run.
+
+    Raises
+    ------
+    BookError
+        Naming the chapter and the address.
+    """
+    address = values.get("dask_scheduler")
+    if values.get("search_backend") != "dask" or not isinstance(address, str):
+        return
+    from ..models.backends import check_reachable
+
+    try:
+        check_reachable(address)
+    except ConnectionError as exc:
+        raise BookError(f"chapter {name} (search_backend = dask): {exc}; nothing was executed") from None
+
+
+def cache_events(stderr: Path) -> list[str]:
+    """The search cache's lines on unreadable entries (which search, which file) in a kernel's stderr log."""
+    from ..models.cache import UNREADABLE
+
+    if not stderr.is_file() or not stderr.stat().st_size:
+        return []
+    return [line.strip() for line in stderr.read_text(errors="replace").splitlines() if UNREADABLE in line]
 
 
 def chapters_to_check(p: Plan) -> set[str]:
@@ -459,6 +493,10 @@ def _execute_plan(layout: Layout, p: Plan, profile: str, force: bool, timeout: f
     todo = [c for c in p.order if c.name in wanted]
     results: list[ChapterResult] = []
     would: set[str] = set()  # dry run: chapters that would execute
+    if not dry_run:  # a scheduler nobody answers at is refused before the first kernel (a dry run contacts none)
+        for chapter in todo:
+            if force and chapter.name in selected or not chapter_state(layout, p, chapter).current:
+                check_scheduler(chapter.name, p.values(chapter.name))
     for i, chapter in enumerate(todo, 1):
         name = chapter.name
         log(f"[{i}/{len(todo)}] {name} (profile {profile})")

@@ -25,10 +25,13 @@ from typing import Any
 
 from joblib import parallel_config
 
-__all__ = ["BACKENDS", "check_backend", "search_backend"]
+__all__ = ["BACKENDS", "CONNECT_SECONDS", "check_backend", "check_reachable", "describe", "search_backend"]
 
 #: The search backends.
 BACKENDS = ("loky", "dask")
+
+#: How long to try to reach a Dask scheduler before saying it cannot be reached.
+CONNECT_SECONDS = 5.0
 
 
 def _is_client(value: Any) -> bool:
@@ -48,6 +51,48 @@ def check_backend(backend: str, scheduler: Any = None) -> None:
                          "address such as 'tcp://10.0.0.5:8786'")
     if backend != "dask":
         raise ValueError(f"scheduler = {scheduler!r} is set but backend = {backend!r}; use backend='dask'")
+
+
+def describe(backend: str, scheduler: Any = None, n_workers: int = -1) -> dict[str, Any]:
+    """Where the fits of :func:`search_backend` with these arguments run, JSON-ready (for the metrics)."""
+    if backend == "loky":
+        return {"backend": "loky", "scheduler": None, "n_jobs": int(n_workers)}
+    if scheduler is None:
+        return {"backend": "dask", "scheduler": f"LocalCluster of {n_workers} workers", "n_jobs": int(n_workers)}
+    address = scheduler if isinstance(scheduler, str) else getattr(getattr(scheduler, "scheduler", None), "address",
+                                                                     None) or "a dask.distributed.Client"
+    return {"backend": "dask", "scheduler": address, "n_jobs": None}
+
+
+def check_reachable(address: str, seconds: float = CONNECT_SECONDS) -> None:
+    """Refuse a Dask scheduler address nobody answers at, within ``seconds`` (a TCP connection, no Dask).
+
+    Addresses of the ``tcp://`` and ``tls://`` kinds are tried; others (``inproc://``,
+    ``ucx://``) are left to Dask.
+
+    Raises
+    ------
+    ConnectionError
+        Naming the address and what happened.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ConnectionError(f"Dask scheduler {address}: not an address ({exc})") from None
+    if not host or port is None:
+        raise ConnectionError(f"Dask scheduler {address}: the address needs a host and a port (tcp://host:8786)")
+    try:
+        with socket.create_connection((host, port), timeout=seconds):
+            pass
+    except OSError as exc:
+        raise ConnectionError(f"the Dask scheduler at {address} cannot be reached ({exc.strerror or exc}; tried for "
+                              f"up to {seconds:.0f} s): start it (dask scheduler) or correct dask_scheduler") from None
 
 
 @contextmanager
@@ -82,7 +127,8 @@ def search_backend(backend: str = "loky", scheduler: Any = None, n_workers: int 
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
         client, own = Client(cluster, set_as_default=False), True
     else:
-        client, own = Client(scheduler, set_as_default=False), True
+        check_reachable(scheduler)  # in seconds, with the address, rather than Dask's 30 s timeout
+        client, own = Client(scheduler, set_as_default=False, timeout=f"{CONNECT_SECONDS:.0f}s"), True
     try:
         with parallel_config(backend="dask", client=client):
             yield client

@@ -15,6 +15,7 @@ and its share of the plain search's cost in fits, in fitted rows and in seconds.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,8 @@ class HalvingComparison:
     rows_plain: int
     seconds_halving: float
     seconds_plain: float
+    resource: str = "n_samples"
+    first_round_resource: int = 0
     search: SearchResult | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -120,7 +123,22 @@ class HalvingComparison:
         }).T
 
 
-def halving_comparison(plain: SearchResult, halving: SearchResult) -> HalvingComparison:
+def _score_among(plain: SearchResult, params: dict, X: Any, y: Any) -> tuple[float, float, int]:
+    """CV mean and spread of ``params`` on the plain search's folds and rows, and its rank among its trials."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    s = plain.search
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_validate(clone(s.estimator).set_params(**params), X, y, cv=s.cv, scoring=s.scoring,
+                                error_score=np.nan)["test_score"]
+    mean, std = float(np.mean(scores)), float(np.std(scores))
+    means = plain.cv_results["mean_test_score"].to_numpy(dtype=float)
+    return mean, std, int(1 + np.sum(np.nan_to_num(means, nan=-np.inf) > mean))
+
+
+def halving_comparison(plain: SearchResult, halving: SearchResult, X: Any = None, y: Any = None) -> HalvingComparison:
     """Compare a halving search with the plain search over the same draws.
 
     Parameters
@@ -146,24 +164,35 @@ def halving_comparison(plain: SearchResult, halving: SearchResult) -> HalvingCom
     plain_params = plain.search.cv_results_["params"]
     where = {_params_key(p): i for i, p in enumerate(plain_params)}
     chosen = halving.search.cv_results_["params"][halving.best_index]
-    if _params_key(chosen) not in where:
-        raise ValueError(f"the halving search's choice {chosen} is not among the plain search's draws")
-    row = plain.cv_results.iloc[where[_params_key(chosen)]]
     h = halving.search
+    if _params_key(chosen) in where:
+        row = plain.cv_results.iloc[where[_params_key(chosen)]]
+        in_plain = float(row["mean_test_score"]), float(row["std_test_score"]), int(row["rank"])
+    elif X is not None and y is not None:  # a choice the plain search did not draw (max_iter as the resource)
+        in_plain = _score_among(plain, chosen, X, y)
+    else:
+        raise ValueError(f"the halving search's choice {chosen} is not among the plain search's draws "
+                         "(pass X and y to score it on the plain search's folds)")
+    n_fitted = sum(h.n_candidates_)
+    rows = (sum(c * r for c, r in zip(h.n_candidates_, h.n_resources_)) if h.resource == "n_samples"
+            else n_fitted * plain.n_rows)
+    last_rows = int(h.n_resources_[-1]) if h.resource == "n_samples" else plain.n_rows
+    first_rows = int(h.n_resources_[0]) if h.resource == "n_samples" else plain.n_rows
     return HalvingComparison(
         n_trials=plain.n_trials, halving_trial=halving.best_trial, plain_trial=plain.best_trial,
-        halving_cv_mean=halving.cv_mean, halving_cv_std=halving.cv_std, halving_rows=int(h.n_resources_[-1]),
-        plain_rows=plain.n_rows, first_round_rows=int(h.n_resources_[0]),
-        halving_in_plain_mean=float(row["mean_test_score"]), halving_in_plain_std=float(row["std_test_score"]),
-        halving_in_plain_rank=int(row["rank"]), plain_cv_mean=plain.cv_mean, plain_cv_std=plain.cv_std,
-        fits_halving=halving.n_fits, fits_plain=plain.n_fits,
-        rows_halving=int(sum(c * r for c, r in zip(h.n_candidates_, h.n_resources_)) * h.n_splits_),
+        halving_cv_mean=halving.cv_mean, halving_cv_std=halving.cv_std, halving_rows=last_rows,
+        plain_rows=plain.n_rows, first_round_rows=first_rows,
+        halving_in_plain_mean=in_plain[0], halving_in_plain_std=in_plain[1],
+        halving_in_plain_rank=in_plain[2], plain_cv_mean=plain.cv_mean, plain_cv_std=plain.cv_std,
+        fits_halving=halving.n_fits, fits_plain=plain.n_fits, resource=h.resource,
+        first_round_resource=int(h.n_resources_[0]),
+        rows_halving=int(rows * h.n_splits_),
         rows_plain=int(plain.n_trials * plain.n_rows * plain.cv_folds),
         seconds_halving=halving.seconds, seconds_plain=plain.seconds, search=halving)
 
 
 def compare_halving(task, X: Any, *, n_jobs: int = 1, backend: str = "loky", scheduler: Any = None,
-                    cache_dir: Any = None, factor: float = 3) -> HalvingComparison:
+                    cache_dir: Any = None, factor: float = 3, resource: str = "n_samples") -> HalvingComparison:
     """Run successive halving on a chapter task's training rows and compare it with the task's plain search.
 
     Parameters
@@ -176,10 +205,13 @@ def compare_halving(task, X: Any, *, n_jobs: int = 1, backend: str = "loky", sch
         See :func:`~siqd_utils.models.search.random_search`.
     factor : float, default=3
         Halving's ``factor``.
+    resource : {"n_samples", "max_iter"}, default="n_samples"
+        What grows from round to round (:func:`~siqd_utils.models.search.make_search`).
     """
     y_train = np.asarray(task.best.y_train)
     halving = random_search(task.kind, rows(X, task.train_index), y_train, n_trials=task.search.n_trials,
                             cv_folds=task.search.cv_folds, seed=task.search.seed, method="halving",
                             scoring=task.search.scoring, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
-                            cache_dir=cache_dir, task=f"{task.name} (halving)", halving_factor=factor)
-    return halving_comparison(task.search, halving)
+                            cache_dir=cache_dir, task=f"{task.name} (halving)", halving_factor=factor,
+                            halving_resource=resource)
+    return halving_comparison(task.search, halving, rows(X, task.train_index), y_train)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from pathlib import Path
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import GridSearchCV, ParameterSampler, RandomizedSearchCV
 from sklearn.utils.validation import check_is_fitted
 
-from . import backends, cache
+from . import backends, cache, chunks
 from .estimators import WARNINGS_LOCK, make_estimator, search_estimator
 from .inputs import (LEAST_POPULATED, as_xy, check_folds, check_kind, check_n_jobs, check_positive_int,
                      make_folds)
@@ -54,6 +55,8 @@ __all__ = ["METHODS", "MLPCandidatesSearchCV", "MLPHalvingRandomSearchCV", "MLPR
 
 #: Search methods: the study's plain random search, or successive halving over the same draws.
 METHODS = ("random", "halving")
+#: What successive halving grows from round to round.
+HALVING_RESOURCES = ("n_samples", "max_iter")
 
 # Warnings of the search that say what the table already records: a class with fewer
 # members than folds (the folds are still valid), and NaN scores (counted in n_failed_folds).
@@ -105,9 +108,15 @@ def draw_index(cv_results: dict) -> np.ndarray:
     n = len(cv_results["params"])
     if "iter" not in cv_results:
         return np.arange(n)
+    params = cv_results["params"]
+    resources = list(cv_results.get("n_resources", []))
+    # a halving resource that is a parameter (max_iter) is set by the round, not drawn: not part of the draw
+    by_round = {k for k in params[0] if resources and all(isinstance(p.get(k), (int, np.integer)) and p[k] == r
+                                                          for p, r in zip(params, resources))}
+    params = [{k: v for k, v in p.items() if k not in by_round} for p in params]
     first = np.flatnonzero(np.asarray(cv_results["iter"]) == 0)
-    position = {_params_key(cv_results["params"][i]): j for j, i in enumerate(first)}
-    return np.array([position[_params_key(p)] for p in cv_results["params"]])
+    position = {_params_key(params[i]): j for j, i in enumerate(first)}
+    return np.array([position[_params_key(p)] for p in params])
 
 
 def tie_rule_order(cv_results: dict) -> np.ndarray:
@@ -176,7 +185,8 @@ class MLPCandidatesSearchCV(_TieRuleSearch, GridSearchCV):
 
 def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: str = "random",
                 scoring: str | None = None, n_jobs: int | None = None, halving_factor: float = 3,
-                min_resources: int | str = "exhaust", candidates: Sequence[Mapping[str, Any]] = ()):
+                min_resources: int | str = "exhaust", halving_resource: str = "n_samples",
+                candidates: Sequence[Mapping[str, Any]] = ()):
     """An unfitted search over the study's MLP space.
 
     Parameters
@@ -204,7 +214,12 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
         and the growth of the training rows per round.
     min_resources : int or {"exhaust", "smallest"}, default="exhaust"
         Halving only: training rows of the first round (scikit-learn's
-        ``min_resources``; "exhaust" makes the last round use nearly all rows).
+        ``min_resources``; "exhaust" makes the last round use nearly all of the resource).
+    halving_resource : {"n_samples", "max_iter"}, default="n_samples"
+        Halving only: what grows from round to round, the training rows or the iteration
+        budget.  With ``"max_iter"`` the budget is no longer drawn: it grows by
+        ``halving_factor`` per round up to the space's largest (so the draws of the other
+        settings differ from the plain search's).
     candidates : sequence of dict, optional
         Random search only: parameter sets tried beside the ``n_trials`` draws, after them
         (e.g. the study's own network, so that the search cannot choose a network that
@@ -245,8 +260,15 @@ def make_search(kind: str, *, n_trials: int, cv_folds: int, seed: int, method: s
                                      **common)
     if method == "random":
         return MLPRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_iter=n_trials, **common)
-    return MLPHalvingRandomSearchCV(search_estimator(kind, seed), param_space(kind), n_candidates=n_trials,
-                                    factor=halving_factor, min_resources=min_resources, **common)
+    if halving_resource not in HALVING_RESOURCES:
+        raise ValueError(f"halving_resource = {halving_resource!r}: must be one of {HALVING_RESOURCES}")
+    space = param_space(kind)
+    extra = {}
+    if halving_resource == "max_iter":
+        budget = space.pop("max_iter")
+        extra = {"resource": "max_iter", "max_resources": int(budget.support()[1])}  # the largest drawn budget
+    return MLPHalvingRandomSearchCV(search_estimator(kind, seed), space, n_candidates=n_trials,
+                                    factor=halving_factor, min_resources=min_resources, **extra, **common)
 
 
 def _candidate(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -330,11 +352,18 @@ class SearchResult:
     n_rows : int
         Rows the search was fitted on.
     seconds : float
-        Wall-clock time of the fit (of the original run when served from the cache).
+        Fitting time: wall clock of the fit, summed over the chunks of a plain search (as
+        measured when each was fitted, also when read back from the cache).
     from_cache : bool
-        Whether the fitted search was read from the on-disk cache (no fit re-run).
+        Whether every part of the search was read from the on-disk cache, after it loaded
+        (no cross-validation fit was run).
     fit_failures : list of str
         scikit-learn's summaries of the fits that failed (``FitFailedWarning``), if any.
+    ran_on : dict or None
+        Where this call's fits ran (:func:`siqd_utils.models.backends.describe`: backend,
+        scheduler, workers); None when nothing was fitted (all read from the cache).
+    cache : CacheReport
+        What the cache did: entries read, fitted, found unreadable (and replaced).
 
     Compare two results with their ``cv_results`` tables (``==`` compares identity).
     """
@@ -351,6 +380,8 @@ class SearchResult:
     seconds: float = 0.0
     from_cache: bool = False
     fit_failures: list[str] = field(default_factory=list)
+    ran_on: dict[str, Any] | None = None
+    cache: cache.CacheReport = field(default_factory=cache.CacheReport)
 
     @property
     def best_index(self) -> int:
@@ -391,10 +422,35 @@ class SearchResult:
         """Cross-validation fits made (without the final refit)."""
         return int(len(self.cv_results) * self.cv_folds)
 
+    def origin(self) -> str:
+        """Where the search's numbers came from, as the cache saw it (said only after the entries loaded)."""
+        c = self.cache
+        if c.unreadable:
+            files = ", ".join(Path(f).name for f, _ in c.unreadable)
+            return (f"refitted: cached entry unreadable ({files}; replaced), "
+                    f"{self.seconds:.0f} s of fitting{self._where()}")
+        if self.from_cache:
+            return f"read from the search cache (fitted in {self.seconds:.0f} s when first run)"
+        if c.loaded:
+            return (f"resumed: {c.loaded} of {c.loaded + c.fitted} chunks read from the search cache, {c.fitted} "
+                    f"fitted{self._where()} ({self.seconds:.0f} s of fitting in all)")
+        return f"fitted in {self.seconds:.0f} s{self._where()}"
+
+    def _where(self) -> str:
+        if not self.ran_on or self.ran_on.get("backend") != "dask":
+            return ""
+        return f" on Dask ({self.ran_on.get('scheduler')})"
+
+    def run_record(self) -> dict[str, Any]:
+        """How this run got the search (JSON-ready): where its fits ran (None: nowhere, all read from
+        the cache) and what the cache did.  Not a result: it differs between a first run and a re-run."""
+        return {"fits_ran_on": self.ran_on, "from_cache": self.from_cache, "entries_read": self.cache.loaded,
+                "entries_fitted": self.cache.fitted,
+                "unreadable_entries": [Path(f).name for f, _ in self.cache.unreadable]}
+
     def summary(self) -> str:
         """One line for the chapters: the search's size, where it came from, its warnings and failures."""
-        origin = (f"read from the search cache (fitted in {self.seconds:.0f} s when first run)" if self.from_cache
-                  else f"fitted in {self.seconds:.0f} s")
+        origin = self.origin()
         return (f"{self.n_trials} trials x {self.cv_folds} folds ({self.n_fits} fits), {origin}; "
                 f"{self.n_convergence_warnings} convergence warnings silenced, "
                 f"{self.n_failed_trials} trials with a fold that could not be fitted")
@@ -425,19 +481,19 @@ class SearchResult:
         if self.method == "halving":
             out["n_candidates"] = [int(c) for c in self.search.n_candidates_]
             out["n_resources"] = [int(r) for r in self.search.n_resources_]
+            out["resource"] = self.search.resource
         return out
 
 
 # ------------------------------------------------------------------------ the search
 
 
-def _fit(search, X, y, backend: str, scheduler: Any, n_workers: int) -> tuple[Any, float, list[str]]:
-    """Fit ``search`` on ``backend``; return it, the seconds taken and the fit-failure summaries."""
+def _fit(search, X, y) -> tuple[Any, float, list[str]]:
+    """Fit ``search`` (on the backend in force); return it, the seconds taken and the fit-failure summaries."""
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with backends.search_backend(backend, scheduler, n_workers=n_workers):
-            search.fit(X, y)
+        search.fit(X, y)
     seconds = time.perf_counter() - start
     failures = []
     for w in caught:
@@ -451,8 +507,14 @@ def _fit(search, X, y, backend: str, scheduler: Any, n_workers: int) -> tuple[An
 def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: int, seed: int, *,
                   method: str = "random", n_jobs: int = 1, scoring: str | None = None, backend: str = "loky",
                   scheduler: Any = None, cache_dir: Any = None, task: str | None = None,
-                  halving_factor: float = 3) -> SearchResult:
+                  halving_factor: float = 3, halving_resource: str = "n_samples",
+                  chunk_size: int = chunks.DEFAULT_CHUNK_SIZE) -> SearchResult:
     """Random search over the study's MLP space, scored by k-fold cross-validation.
+
+    A plain search (``method="random"``) is evaluated in chunks of ``chunk_size`` draws,
+    each kept in the cache as it finishes (:mod:`~siqd_utils.models.chunks`): interrupted,
+    it resumes at its first missing chunk; its ``cv_results_`` and network are those of one
+    uninterrupted ``RandomizedSearchCV.fit``.  A halving search is fitted and cached whole.
 
     Parameters
     ----------
@@ -462,14 +524,15 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
         The **training** features (keep the test set out of the search).
     y : array-like of shape (n_samples,)
         The training targets (class labels or values).
-    n_trials, cv_folds, seed, method, scoring, halving_factor
+    n_trials, cv_folds, seed, method, scoring, halving_factor, halving_resource
         See :func:`make_search`.
     n_jobs : int, default=1
         Workers: local joblib processes (-1: all cores), or, with ``backend="dask"`` and no
         ``scheduler``, the workers of the in-process ``LocalCluster``.  The result does not
         depend on it.
     backend : {"loky", "dask"}, default="loky"
-        Where the fits run (:func:`siqd_utils.models.backends.search_backend`).
+        Where the fits run (:func:`siqd_utils.models.backends.search_backend`).  Entered only
+        if something must be fitted: a search read from the cache contacts no scheduler.
     scheduler : None, str or dask.distributed.Client, default=None
         Dask only: a scheduler address (``"tcp://host:8786"``) or a client; None starts
         a ``LocalCluster`` of ``n_jobs`` workers for the duration of the search.
@@ -477,6 +540,9 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
         Folder of the on-disk search cache (:mod:`siqd_utils.models.cache`); None: no cache.
     task : str, optional
         A name for the cache key and messages (e.g. ``"bands"``).
+    chunk_size : int, default=50
+        Plain search: draws per chunk (part of a chunk's cache key; the result does not
+        depend on it).
 
     Returns
     -------
@@ -486,21 +552,42 @@ def random_search(estimator_kind: str, X: Any, y: Any, n_trials: int, cv_folds: 
     ------
     ValueError
         On an unknown kind or method, a non-positive ``n_trials``, ``cv_folds`` < 2 or more
-        folds than samples, a bad ``seed``, ``n_jobs`` or backend, malformed ``X``/``y``,
-        or when every trial failed.
+        folds than samples, a bad ``seed``, ``n_jobs``, ``chunk_size`` or backend, malformed
+        ``X``/``y``, or when every trial failed.
+    ConnectionError
+        When the Dask scheduler cannot be reached (after a few seconds, naming it).
     """
     kind = check_kind(estimator_kind)
     n_jobs = check_n_jobs(n_jobs)
+    chunk_size = check_positive_int("chunk_size", chunk_size)
     backends.check_backend(backend, scheduler)
     _, ya = as_xy(X, y)
     search = make_search(kind, n_trials=n_trials, cv_folds=cv_folds, seed=seed, method=method, scoring=scoring,
-                         n_jobs=-1 if backend == "dask" else n_jobs, halving_factor=halving_factor)
+                         n_jobs=-1 if backend == "dask" else n_jobs, halving_factor=halving_factor,
+                         halving_resource=halving_resource)
     check_folds(kind, ya, search.cv.n_splits)
+    report = cache.CacheReport()
+    ran_on: dict[str, Any] = {}
+
+    def on_backend():
+        ran_on.update(backends.describe(backend, scheduler, n_jobs))
+        return backends.search_backend(backend, scheduler, n_workers=n_jobs)
 
     def fit(search, X, y):
-        return _fit(search, X, y, backend, scheduler, n_jobs)
+        if method == "random":
+            store = None if cache_dir is None else cache.SearchStore(cache_dir, task)
+            key = None if cache_dir is None else cache.search_key(search, X, y, task)
+            done = chunks.fit_in_chunks(search, X, y, chunk_size=chunk_size, fit_chunk=_fit, store=store, key=key,
+                                        report=report, backend=on_backend, label=task)
+            return done.search, done.seconds, done.failures
+        with on_backend():
+            fitted = _fit(search, X, y)
+        report.fitted += 1
+        return fitted
 
-    (search, seconds, failures), hit = cache.cached_fit(search, X, ya, fit, cache_dir=cache_dir, task=task)
+    (search, seconds, failures), hit = cache.cached_fit(search, X, ya, fit, cache_dir=cache_dir, task=task,
+                                                        report=report)
     return SearchResult(kind=kind, method=method, search=search, cv_results=results_table(search.cv_results_),
                         n_trials=int(n_trials), cv_folds=int(cv_folds), seed=int(seed), scoring=scoring,
-                        n_rows=len(ya), seconds=seconds, from_cache=hit, fit_failures=failures)
+                        n_rows=len(ya), seconds=seconds, from_cache=report.from_cache, fit_failures=failures,
+                        ran_on=ran_on or None, cache=report)

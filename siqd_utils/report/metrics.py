@@ -7,8 +7,13 @@ Schema (version 1), one JSON object per chapter::
       "chapter": "05_classification",     # the notebook's stem
       "parameters": {...},                # the chapter's validated parameters (JSON-able)
       "data_sha256": "...",               # SHA-256 of the CSV the chapter read
-      "values": {...}                     # the chapter's numbers; required keys below
-    }
+      "values": {...},                    # the chapter's numbers; required keys below
+      "run": {...}                        # optional: how this run got them (where the searches'
+    }                                     # fits ran, or that they were read from the cache)
+
+``run`` is a record of the run, not a result: a re-run that reads every search from the
+cache writes a different one.  The book's runner leaves it out of the digest of a chapter's
+outputs (:func:`siqd_utils.book.cache.outputs_digest`), so it never makes a reader re-run.
 
 :data:`REQUIRED_VALUES` lists, per chapter, the keys ``values`` must hold.  Files
 are written atomically with sorted keys, so two runs with the same parameters
@@ -88,8 +93,12 @@ def validate_metrics(record: dict, source: str = "<metrics>") -> dict:
 
 
 def write_metrics(output_dir: Path | str, chapter: str, values: dict, parameters: dict | None = None,
-                  data_sha256: str = "") -> Path:
-    """Validate and atomically write ``<output_dir>/<chapter>.json``; return its path."""
+                  data_sha256: str = "", run: dict | None = None) -> Path:
+    """Validate and atomically write ``<output_dir>/<chapter>.json``; return its path.
+
+    ``run``: how this run got its numbers (e.g. each search's
+    :meth:`~siqd_utils.models.search.SearchResult.run_record`), kept beside the values.
+    """
     record = {
         "schema_version": SCHEMA_VERSION,
         "chapter": chapter,
@@ -97,6 +106,8 @@ def write_metrics(output_dir: Path | str, chapter: str, values: dict, parameters
         "data_sha256": data_sha256,
         "values": _jsonable(values),
     }
+    if run is not None:
+        record["run"] = _jsonable(run)
     validate_metrics(record, source=chapter)
     # parents are created by the atomic writer
     return write_text_atomic(Path(output_dir) / f"{chapter}.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
