@@ -87,7 +87,8 @@ def test_dependency_order_of_the_real_book():
     p = book.plan(LAYOUT, profile="quick", build_dir=Path("/nonexistent/_build"))
     order = [c.name for c in p.order]
     assert order == CHAPTERS  # the toc order already respects every 'reads'
-    assert p.descendants({"05_classification"}) == {"06_regression", "07_conclusions"}
+    assert p.descendants({"05_classification"}) == {"06_regression", "07_conclusions", "09_design"}
+    assert p.ancestors({"09_design"}) == {"05_classification", "06_regression"}
     assert p.ancestors({"07_conclusions"}) == {"01_data", "02_correlations", "03_structure_classes",
                                                "04_property_classes", "05_classification", "06_regression"}
 

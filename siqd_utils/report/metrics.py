@@ -46,6 +46,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
     "06_regression": ("search", "search_best", "paper_params", "band_accuracy", "rmse_nm"),
     "07_conclusions": ("conclusions",),
     "08_robustness": ("settings", "nested", "gaps", "permutation", "clusterings"),
+    "09_design": ("intervals", "sets", "windows", "facet_effect"),
 }
 
 
