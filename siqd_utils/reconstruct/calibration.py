@@ -20,7 +20,7 @@ import numpy as np
 
 from ..bands import BANDS, HC_EV_NM, band_counts, band_edges_nm
 
-__all__ = ["Calibration", "emission_above_gap", "fit_calibration", "source_shares"]
+__all__ = ["ABOVE_GAP_COLUMNS", "Calibration", "emission_above_gap", "fit_calibration", "source_shares"]
 
 
 def source_shares(paper: dict) -> dict[str, float]:
@@ -89,6 +89,10 @@ def shares_of(wavelength_nm) -> dict[str, float]:
     return (counts / counts.sum()).to_dict()
 
 
+#: What :func:`emission_above_gap` reads: the tight-binding gap and the emission on both scales.
+ABOVE_GAP_COLUMNS = ("gap_eV", "emission_eV_model", "emission_eV")
+
+
 def emission_above_gap(frame) -> dict[str, int]:
     """How many dots emit above their own tight-binding gap, before and after the calibration.
 
@@ -105,7 +109,7 @@ def emission_above_gap(frame) -> dict[str, int]:
     dict
         ``n`` (dots), ``model`` and ``calibrated`` (dots with emission above their gap).
     """
-    missing = [c for c in ("gap_eV", "emission_eV_model", "emission_eV") if c not in frame.columns]
+    missing = [c for c in ABOVE_GAP_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"emission_above_gap: the table lacks column(s) {missing}")
     gap = frame["gap_eV"].to_numpy(dtype=float)
