@@ -1,31 +1,47 @@
-"""Build the test session's quick book in a process of its own (a helper script, not a test file).
+"""Build one of the test session's books in a process of its own (a helper script, not a test file).
 
-``tests/conftest.py`` starts it as soon as pytest knows a selected test needs the book, so
-that the chapters execute on one core while the unit tests run on the other; the
-``quick_book`` fixture then waits for it and reads the results it leaves.
+``tests/conftest.py`` starts it as soon as pytest knows a selected test needs that book, so
+that the chapters execute while the unit tests run; the ``quick_book`` and
+``paper_shaped_book`` fixtures then wait for it and read the results it leaves.
 
-Usage: ``python tests/session_book.py BUILD_DIR RESULT_FILE``.  Empties ``BUILD_DIR``,
-builds every chapter (quick profile) and the HTML there, then writes the chapter results
-and the index path, pickled, to ``RESULT_FILE`` (atomically, and only on success).
+Usage: ``python tests/session_book.py BUILD_DIR RESULT_FILE [--profile NAME] [--only CHAPTER ...]
+[-p NAME VALUE ...] [--no-html]``.  Empties ``BUILD_DIR``, runs the chapters (every one by
+default; quick profile by default; ``-p`` as on the book's command line) and, unless
+``--no-html``, builds the HTML there, then writes the chapter results and the index path
+(None without HTML), pickled, to ``RESULT_FILE`` (atomically, and only on success).
 """
 
 from __future__ import annotations
 
+import argparse
 import pickle
 import shutil
-import sys
 from pathlib import Path
 
 from siqd_utils import book
 from siqd_utils.atomic import write_bytes_atomic
+from siqd_utils.book.profiles import parse_overrides
 
 
-def main(build_dir: Path, result_file: Path) -> None:
-    shutil.rmtree(build_dir, ignore_errors=True)
-    results, index = book.build_book(book.Layout(book.REPO_ROOT), profile="quick", build_dir=build_dir,
-                                     log=lambda *a, **k: print(*a, flush=True))
-    write_bytes_atomic(result_file, pickle.dumps((results, index)))
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("build_dir", type=Path)
+    ap.add_argument("result_file", type=Path)
+    ap.add_argument("--profile", default="quick")
+    ap.add_argument("--only", nargs="+", default=None)
+    ap.add_argument("-p", dest="overrides", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    ap.add_argument("--no-html", action="store_true")
+    args = ap.parse_args(argv)
+    shutil.rmtree(args.build_dir, ignore_errors=True)
+    layout = book.Layout(book.REPO_ROOT)
+    common = dict(profile=args.profile, only=args.only, overrides=parse_overrides(args.overrides),
+                  build_dir=args.build_dir, log=lambda *a, **k: print(*a, flush=True))
+    if args.no_html:
+        results, index = book.run_chapters(layout, **common), None
+    else:
+        results, index = book.build_book(layout, **common)
+    write_bytes_atomic(args.result_file, pickle.dumps((results, index)))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main()

@@ -224,3 +224,15 @@ def test_the_conclusions_are_quoted_from_the_conclusions_chapter():
     said = "Conclusion 2 (structure classes are not optically pure) holds in part on this ensemble: as measured."
     metrics["07_conclusions"] = {"values": {"conclusions": [{"number": 2, "statement": said}]}}
     assert f"2. {said}" in page(metrics)
+
+
+def test_what_the_design_chapter_adds_follows_the_conclusion_it_bears_on():
+    metrics = synthetic_metrics()
+    said = {n: f"Conclusion {n} holds on this ensemble: as measured." for n in (3, 4, 5)}
+    metrics["07_conclusions"] = {"values": {"conclusions": [{"number": n, "statement": s} for n, s in said.items()]}}
+    metrics["09_design"] = {"values": {"conclusions": {"3": "Sets of 1.03 bands.", "5": "Facets narrow blue."}}}
+    lines = page(metrics).splitlines()
+    at = {n: lines.index(f"{n}. {s}") for n, s in said.items()}
+    assert lines[at[3] + 1] == "   With calibrated uncertainty (chapter 09): Sets of 1.03 bands."
+    assert lines[at[5] + 1] == "   With calibrated uncertainty (chapter 09): Facets narrow blue."
+    assert lines[at[4] + 1] == f"5. {said[5]}"  # nothing added where chapter 09 has nothing to say

@@ -102,3 +102,14 @@ def test_inside_band_and_errors():
         held_out_intervals(LinearRegression(), np.zeros((5, 1)), np.zeros(5), outer_folds=1)
     with pytest.raises(ValueError, match="fewer than outer_folds"):
         held_out_sets(LogisticRegression(), np.zeros((12, 1)), np.array([0] * 10 + [1] * 2), outer_folds=3)
+
+
+def test_the_facet_sentence_sorts_bands_by_what_the_facets_do():
+    from siqd_utils.report.design_verdicts import facet_sentence
+
+    text = facet_sentence(0.9, {"violet": -27.2, "blue": 16.6, "green": 0.0, "yellow": None},
+                          {"with facets": 0.5876, "without facets": 0.5511})
+    assert text.startswith("With the facet features, 59% of the dots' 90% intervals lie inside a single band (55% ")
+    assert "narrows it for violet (27 %)" in text and "widens it for blue (17 %)" in text
+    assert "leaves it unchanged for green" in text and "yellow: no D window" in text
+    assert "changes no band's" in facet_sentence(0.9, {"red": None}, {"with facets": 0.5, "without facets": 0.5})

@@ -523,7 +523,9 @@ def _table_markdown(table: Table, metrics: Mapping[str, Mapping], paper: Mapping
 
 def conclusions_markdown(metrics: Mapping[str, Mapping]) -> list[str]:
     """The study's conclusions as the conclusions chapter decided them, quoted word for word from its metrics
-    (``07_conclusions.json``: each conclusion's ``statement``, made once by :mod:`siqd_utils.report.verdicts`)."""
+    (``07_conclusions.json``: each conclusion's ``statement``, made once by :mod:`siqd_utils.report.verdicts`),
+    each followed by what the design chapter's conformal intervals and sets add to it (``09_design.json``:
+    ``conclusions``, made once by :mod:`siqd_utils.report.design_verdicts`), when they bear on it."""
     lines = ["## The study's conclusions", "",
              "Each verdict is quoted from the conclusions chapter, which decides it once from the metrics below.", ""]
     record = metrics.get("07_conclusions")
@@ -531,7 +533,15 @@ def conclusions_markdown(metrics: Mapping[str, Mapping]) -> list[str]:
     found = values.get("conclusions") if isinstance(values, Mapping) else None
     if not isinstance(found, list) or not all(isinstance(c, Mapping) and "statement" in c for c in found):
         return lines + [f"{MISSING}: not in this run's metrics: `07_conclusions.json` is missing or has no statements.", ""]
-    return lines + [f"{c['number']}. {c['statement']}" for c in found] + [""]
+    # the design chapter (09) runs after the conclusions chapter; what it adds to a conclusion is quoted from its metrics
+    design = metrics.get("09_design")
+    design = design.get("values", design) if isinstance(design, Mapping) else {}
+    adds = design.get("conclusions", {}) if isinstance(design, Mapping) else {}
+    for c in found:
+        lines.append(f"{c['number']}. {c['statement']}")
+        if str(c["number"]) in adds:
+            lines.append(f"   With calibrated uncertainty (chapter 09): {adds[str(c['number'])]}")
+    return lines + [""]
 
 
 def comparison_markdown(metrics: dict[str, dict], paper: dict, *, profile: str, date: str,

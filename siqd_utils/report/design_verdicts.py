@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["COVERAGE_POINTS", "coverage_sentence", "facet_effect", "sets_sentence", "window_sentence"]
+__all__ = ["COVERAGE_POINTS", "coverage_sentence", "facet_effect", "facet_sentence", "sets_sentence", "window_sentence"]
 
 #: Largest gap between empirical and nominal coverage, in percentage points, read as on target.
 COVERAGE_POINTS = 3.0
@@ -75,3 +75,34 @@ def window_sentence(band: str, level: float, share: float, window: dict | None, 
     return text + (f"; knowing the facets {word} the tolerance by {abs(change):.0f} % "
                    f"(±{without['tolerance']:.2f} nm without them)." if change else
                    "; knowing the facets leaves the tolerance unchanged.")
+
+
+def facet_sentence(level: float, facet_effect: dict[str, float | None], single_band_share: dict[str, float]) -> str:
+    """What knowing the facets changes for a synthesis, over every band (the design chapter's bearing on
+    conclusion 5).
+
+    ``facet_effect``: band -> relative change (%) of the D tolerance when the facets are known (None:
+    a window is missing with or without them); ``single_band_share``: "with facets" / "without facets"
+    -> share of dots whose interval at ``level`` lies inside one band.
+    """
+    narrows = {b: v for b, v in facet_effect.items() if v is not None and v < 0}
+    widens = {b: v for b, v in facet_effect.items() if v is not None and v > 0}
+    same = [b for b, v in facet_effect.items() if v == 0]
+    none = [b for b, v in facet_effect.items() if v is None]
+
+    def listed(changes: dict[str, float]) -> str:
+        return ", ".join(f"{b} ({abs(v):.0f} %)" for b, v in changes.items())
+
+    parts = []
+    if narrows:
+        parts.append(f"narrows it for {listed(narrows)}")
+    if widens:
+        parts.append(f"widens it for {listed(widens)}")
+    if same:
+        parts.append(f"leaves it unchanged for {', '.join(same)}")
+    text = (f"With the facet features, {single_band_share['with facets']:.0%} of the dots' {level:.0%} intervals lie "
+            f"inside a single band ({single_band_share['without facets']:.0%} without them); knowing the facets "
+            + ("; ".join(parts) if parts else "changes no band's size tolerance") + " (change of the D tolerance)")
+    if none:
+        text += f"; {', '.join(none)}: no D window with or without them to compare"
+    return text + "."
