@@ -60,13 +60,18 @@ def band_results(frame: pd.DataFrame, scale: str, params: dict, threshold: float
     dict
         ``n_analysis_set``, ``n_outside`` (dots outside 400-750 nm), ``band_counts``, ``accuracy_cv`` and
         ``balanced_accuracy_cv`` (pooled out-of-fold predictions), ``n_wrong`` and ``adjacent_share``
-        (errors into a neighbouring band), ``n_convergence_warnings`` (fits the study's iteration budget stopped).
+        (errors into a neighbouring band), ``cv_folds`` (at most the smallest band's dots) and
+        ``n_convergence_warnings`` (fits the study's iteration budget stopped).
     """
     table = frame.copy()
     table["wavelength_nm"] = scale_wavelengths(frame, scale)
     prepared = prepare(table, threshold=threshold)
     y = np.asarray(prepared.bands)
-    cv = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=seed)
+    # no more folds than the smallest band has dots, so that every fold holds every band
+    folds = min(cv_folds, int(np.unique(y, return_counts=True)[1].min()))
+    if folds < 2:
+        raise ValueError(f"{scale} scale: a band holds a single dot; the bands cannot be cross-validated")
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     # the study's fixed iteration budget stops some fits short: counted and returned, not printed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -79,4 +84,4 @@ def band_results(frame: pd.DataFrame, scale: str, params: dict, threshold: float
             "band_counts": {b.name: int((y == b.number).sum()) for b in BANDS},
             "accuracy_cv": float(accuracy_score(y, pred)), "balanced_accuracy_cv": float(balanced_accuracy_score(y, pred)),
             "n_wrong": errors["n_wrong"], "adjacent_share": float(errors["adjacent_share"]),
-            "n_convergence_warnings": sum(1 for w in caught if issubclass(w.category, ConvergenceWarning))}
+            "cv_folds": folds, "n_convergence_warnings": sum(1 for w in caught if issubclass(w.category, ConvergenceWarning))}
