@@ -16,7 +16,8 @@ so, and ``make test-quick``, which leaves them out, runs on two workers.
 ``paper_shaped_book`` is the same for the ``paper`` profile with its trial, seed and
 permutation counts overridden small (:data:`PAPER_SHAPED`): chapters 05, 06, 08 and 09, the
 ones whose paper settings differ from the quick profile's in more than size, executed on one
-core in ``_build/test-paper-shaped/`` (no HTML) alongside the quick build, so that a
+core at the lowest CPU priority in ``_build/test-paper-shaped/`` (no HTML), in the time the
+quick build and the tests leave idle, so that a
 failure on a path only the paper profile takes (10-fold searches and evaluations, 10-fold
 conformal calibration, enough seeds for chapter 08's intervals) shows in minutes, not
 after hours.
@@ -62,6 +63,7 @@ class _SessionBuild:
     name: str
     args: tuple[str, ...]
     stash: pytest.StashKey
+    nice: bool = False  # run at the lowest CPU priority
 
     @property
     def build_dir(self) -> Path:
@@ -80,7 +82,7 @@ _QUICK = _SessionBuild("test-session", (), pytest.StashKey[subprocess.Popen]())
 _PAPER = _SessionBuild("test-paper-shaped",
                        ("--profile", "paper", "--no-html", "--only", *PAPER_SHAPED_CHAPTERS,
                         *(a for name, value in PAPER_SHAPED.items() for a in ("-p", name, str(value)))),
-                       pytest.StashKey[subprocess.Popen]())
+                       pytest.StashKey[subprocess.Popen](), nice=True)
 _FIXTURES = {"quick_book": _QUICK, "paper_shaped_book": _PAPER}
 #: The quick build's folder and files (other tests name them).
 SESSION_BUILD, SESSION_LOG, SESSION_RESULT = _QUICK.build_dir, _QUICK.log, _QUICK.result
@@ -114,8 +116,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _needs_book(item):
             item.add_marker(pytest.mark.book)
-    # Book tests last (stable order otherwise): the unit tests run while the book builds.
-    items[:] = [i for i in items if not _needs_book(i)] + [i for i in items if _needs_book(i)]
+    # Book tests last (stable order otherwise): the unit tests run while the book builds; the
+    # paper-shaped build's tests after the quick book's, since it builds at low priority (below).
+    paper = [i for i in items if _needs(i, "paper_shaped_book")]
+    items[:] = [i for i in items if not _needs_book(i)] + [i for i in items if _needs_book(i) and i not in paper] + paper
 
 
 def pytest_collection_finish(session):
@@ -129,7 +133,9 @@ def pytest_collection_finish(session):
             session.config.stash[build.stash] = subprocess.Popen(
                 [sys.executable, str(_BUILDER), str(build.build_dir), str(build.result), *build.args],
                 stdout=log, stderr=subprocess.STDOUT, cwd=book.REPO_ROOT,
-                start_new_session=True)  # its own process group: the kernels and Sphinx it starts end with it
+                # the paper-shaped build takes the CPU the quick build and the tests leave idle (its
+                # kernels inherit the priority); its own process group: what it starts ends with it
+                preexec_fn=(lambda: os.nice(19)) if build.nice else None, start_new_session=True)
             log.close()  # the child holds its own handle
 
 

@@ -53,6 +53,21 @@ def test_estimates_fit_a_line_through_runs_at_two_sizes_and_say_when_they_are_pr
     assert "10,000" in table and "plus 1 chapter(s) never run here" in table
 
 
+def test_a_run_whose_searches_came_from_the_cache_is_not_a_rate(tmp_path):
+    metrics = tmp_path / "05.json"
+    metrics.write_text(json.dumps({"run": {"searches": {"bands": {"entries_read": 0}, "ils": {"entries_read": 3}}}}))
+    assert cost.searches_read_from_cache(metrics)
+    metrics.write_text(json.dumps({"run": {"searches": {"bands": {"entries_read": 0}}}}))
+    assert not cost.searches_read_from_cache(metrics)
+    assert not cost.searches_read_from_cache(tmp_path / "missing.json")
+    cost.record_timing(tmp_path, "05", fits=1000, seconds=2.0, cached=True)
+    only_cached = cost.estimate(tmp_path, {"05": 10_000})[0]
+    assert only_cached.seconds is None and "read from the search cache" in only_cached.basis
+    cost.record_timing(tmp_path, "05", fits=1000, seconds=100.0)
+    cost.record_timing(tmp_path, "05", fits=1000, seconds=3.0, cached=True)  # the latest, but not a rate
+    assert cost.estimate(tmp_path, {"05": 10_000})[0].seconds == pytest.approx(1000.0)
+
+
 def test_a_corrupt_record_counts_as_none(tmp_path):
     (tmp_path / cost.TIMINGS_FILE).write_text("{not json")
     assert cost.read_timings(tmp_path) == {}

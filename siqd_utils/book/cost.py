@@ -32,7 +32,7 @@ from ..atomic import write_text_atomic
 from .errors import BookError
 
 __all__ = ["Estimate", "TIMINGS_FILE", "check_fits_expression", "chapter_fits", "estimate", "read_timings",
-           "record_timing", "format_estimates"]
+           "record_timing", "format_estimates", "searches_read_from_cache"]
 
 #: The record of executions in a build folder (chapter, fits, seconds).
 TIMINGS_FILE = "timings.json"
@@ -85,12 +85,25 @@ def read_timings(build_dir: Path) -> dict[str, list[dict[str, Any]]]:
     return data if isinstance(data, dict) else {}
 
 
-def record_timing(build_dir: Path, chapter: str, *, fits: int | None, seconds: float, profile: str | None = None) -> None:
-    """Add one execution of ``chapter`` to the build folder's record (atomically)."""
+def searches_read_from_cache(metrics_file: Path) -> bool:
+    """Whether a chapter's run read any of its search fits from the search cache (its metrics'
+    ``run`` record); such a run's time says nothing about the cost of fitting them."""
+    try:
+        record = json.loads(Path(metrics_file).read_text(encoding="utf-8"))
+        searches = record.get("run", {}).get("searches", {})
+        return any(int(s.get("entries_read", 0)) > 0 for s in searches.values())
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False  # no metrics or no run record: a chapter without searches
+
+
+def record_timing(build_dir: Path, chapter: str, *, fits: int | None, seconds: float, profile: str | None = None,
+                  cached: bool = False) -> None:
+    """Add one execution of ``chapter`` to the build folder's record (atomically); ``cached``: some of
+    its search fits were read from the search cache (the run is kept but not used for estimates)."""
     data = read_timings(build_dir)
     runs = [r for r in data.get(chapter, []) if isinstance(r, dict)]
     runs.append({"fits": fits, "seconds": round(float(seconds), 2), "profile": profile,
-                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **({"cached_searches": True} if cached else {})})
     data[chapter] = runs[-_KEEP:]
     write_text_atomic(Path(build_dir) / TIMINGS_FILE, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
@@ -124,6 +137,10 @@ def estimate_one(chapter: str, fits: int | None, runs: Sequence[Mapping[str, Any
     runs = [r for r in runs if isinstance(r.get("seconds"), (int, float))]
     if not runs:
         return Estimate(chapter, fits, None, "never executed in this build folder: no measured rate")
+    fitted = [r for r in runs if not r.get("cached_searches")]
+    if not fitted:
+        return Estimate(chapter, fits, None, "its searches were always read from the search cache here: no measured rate")
+    runs = fitted
     if fits is None:
         last = runs[-1]
         return Estimate(chapter, None, float(last["seconds"]), "as its last run (no searches)")

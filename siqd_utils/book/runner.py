@@ -408,7 +408,8 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
                       outputs=_outputs(layout, p, name), reads=state.reads, origins=p.origins(name), profile=p.profile)
     spec = p.schema.chapters[name]
     cost.record_timing(p.build_dir, name, fits=cost.chapter_fits(spec.fits, p.values(name), f"chapters.{name}"),
-                       seconds=seconds, profile=p.profile)
+                       seconds=seconds, profile=p.profile,
+                       cached=cost.searches_read_from_cache(p.build_dir / "metrics" / f"{name}.json"))
     log(f"  {name}: done in {seconds:.1f} s")
     for line in cache_events(stderr):
         log(f"  {name}: {line}")
