@@ -110,6 +110,6 @@ def test_the_facet_sentence_sorts_bands_by_what_the_facets_do():
     text = facet_sentence(0.9, {"violet": -27.2, "blue": 16.6, "green": 0.0, "yellow": None},
                           {"with facets": 0.5876, "without facets": 0.5511})
     assert text.startswith("With the facet features, 59% of the dots' 90% intervals lie inside a single band (55% ")
-    assert "narrows it for violet (27 %)" in text and "widens it for blue (17 %)" in text
+    assert "narrows the tolerance on D for violet (27 %); widens it for blue (17 %)" in text
     assert "leaves it unchanged for green" in text and "yellow: no D window" in text
-    assert "changes no band's" in facet_sentence(0.9, {"red": None}, {"with facets": 0.5, "without facets": 0.5})
+    assert "changes no band's tolerance on D" in facet_sentence(0.9, {"red": None}, {"with facets": 0.5, "without facets": 0.5})

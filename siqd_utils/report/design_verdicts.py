@@ -95,14 +95,15 @@ def facet_sentence(level: float, facet_effect: dict[str, float | None], single_b
 
     parts = []
     if narrows:
-        parts.append(f"narrows it for {listed(narrows)}")
+        parts.append(f"narrows {{it}} for {listed(narrows)}")
     if widens:
-        parts.append(f"widens it for {listed(widens)}")
+        parts.append(f"widens {{it}} for {listed(widens)}")
     if same:
-        parts.append(f"leaves it unchanged for {', '.join(same)}")
+        parts.append(f"leaves {{it}} unchanged for {', '.join(same)}")
+    said = "; ".join(parts).replace("{it}", "the tolerance on D", 1).replace("{it}", "it")
     text = (f"With the facet features, {single_band_share['with facets']:.0%} of the dots' {level:.0%} intervals lie "
             f"inside a single band ({single_band_share['without facets']:.0%} without them); knowing the facets "
-            + ("; ".join(parts) if parts else "changes no band's size tolerance") + " (change of the D tolerance)")
+            + (said if parts else "changes no band's tolerance on D"))
     if none:
         text += f"; {', '.join(none)}: no D window with or without them to compare"
     return text + "."
