@@ -16,8 +16,8 @@ so, and ``make test-quick``, which leaves them out, runs on two workers.
 ``paper_shaped_book`` is the same for the ``paper`` profile with its trial, seed and
 permutation counts overridden small (:data:`PAPER_SHAPED`): chapters 05, 06, 08 and 09, the
 ones whose paper settings differ from the quick profile's in more than size, executed on one
-core at the lowest CPU priority in ``_build/test-paper-shaped/`` (no HTML), in the time the
-quick build and the tests leave idle, so that a
+core at the lowest CPU priority in ``_build/test-paper-shaped/`` (no HTML), once the quick
+build has ended (while the quick book's tests run), so that a
 failure on a path only the paper profile takes (10-fold searches and evaluations, 10-fold
 conformal calibration, enough seeds for chapter 08's intervals) shows in minutes, not
 after hours.
@@ -125,18 +125,23 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     if session.config.option.collectonly or _XDIST_WORKER:
         return  # under xdist the fixture explains
+    before: list[str] = []
     for fixture, build in _FIXTURES.items():
         if any(_needs(i, fixture) for i in session.items):
             build.build_dir.parent.mkdir(parents=True, exist_ok=True)
             build.result.unlink(missing_ok=True)
             log = build.log.open("w")
-            session.config.stash[build.stash] = subprocess.Popen(
-                [sys.executable, str(_BUILDER), str(build.build_dir), str(build.result), *build.args],
+            session.config.stash[build.stash] = proc = subprocess.Popen(
+                [sys.executable, str(_BUILDER), str(build.build_dir), str(build.result), *build.args, *before],
                 stdout=log, stderr=subprocess.STDOUT, cwd=book.REPO_ROOT,
                 # the paper-shaped build takes the CPU the quick build and the tests leave idle (its
                 # kernels inherit the priority); its own process group: what it starts ends with it
                 preexec_fn=(lambda: os.nice(19)) if build.nice else None, start_new_session=True)
             log.close()  # the child holds its own handle
+            # the next build starts when this one ends: the quick build, which every other book test
+            # waits for, has both cores beside the unit tests, and the paper-shaped one runs while the
+            # quick book's tests (mostly one core) run
+            before = ["--after-pid", str(proc.pid)]
 
 
 def pytest_sessionfinish(session):

@@ -167,6 +167,9 @@ HOW: dict[str, Check] = {
     ".venv/bin/python -m siqd_utils.reconstruct featurize my_dots/*.xyz --targets wavelengths.csv -o my_dots.csv "
     "--skip-errors": Check("as typed", cwd="{tmp}", expect=r"12 structures -> my_dots.csv"),
     "python -m siqd_utils.book.publish --help": TYPED,
+    "python -m siqd_utils.book.publish archive --profile paper": Check(
+        "as typed", why="with no terminal to answer, it prints the paper profile's cost and stops before any build",
+        exit_code=2, expect=r"(?s)200,000.*not started"),
     "cd _build/publish && sha256sum -c siqd-book-*.tar.gz.sha256": Check(
         "cheaper", "cd {session}/publish && sha256sum -c siqd-book-*.tar.gz.sha256",
         "the archive make publish wrote above, in the session's build folder", book=True, expect=r": OK"),
