@@ -275,3 +275,38 @@ def test_a_second_checkout_sharing_the_environment_runs_its_own_code_and_data(tm
                            capture_output=True, text=True, timeout=120,
                            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert again.returncode == 0 and "01_alone: executing" in again.stdout, again.stdout + again.stderr
+
+
+# ------------------------------------------------------------- a kernel that never answers
+
+
+def test_a_kernel_that_never_answered_is_started_again_once(tmp_path, monkeypatch):
+    """nbclient's start-up timeout means no cell ran: the runner starts one more kernel, never a third."""
+    layout = make_toy_book(tmp_path / "book")
+    real = papermill.execute_notebook
+    calls = []
+
+    def silent_then(*args, fail_times, **kwargs):
+        calls.append(1)
+        if len(calls) <= fail_times:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return real(*args, **kwargs)
+
+    said = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: silent_then(*a, fail_times=1, **k))
+    results = book.run_chapters(layout, profile="quick", only=["01_alone"], log=said.append)
+    assert statuses(results) == {"01_alone": "executed"} and len(calls) == 2
+    assert any("did not start" in line and "starting another (once)" in line for line in said)
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: silent_then(*a, fail_times=2, **k))
+    with pytest.raises(book.ChapterFailed, match="could not be executed: RuntimeError: Kernel didn't respond"):
+        book.run_chapters(layout, profile="quick", only=["01_alone"], force=True, log=lambda *a: None)
+    assert len(calls) == 2
+
+    calls.clear()  # any other failure to run is not retried
+    monkeypatch.setattr(papermill, "execute_notebook",
+                        lambda *a, **k: calls.append(1) or (_ for _ in ()).throw(RuntimeError("no such kernel")))
+    with pytest.raises(book.ChapterFailed, match="no such kernel"):
+        book.run_chapters(layout, profile="quick", only=["01_alone"], force=True, log=lambda *a: None)
+    assert len(calls) == 1

@@ -51,6 +51,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Sequence
@@ -329,6 +330,10 @@ def _source_position(source_nb, failing_source: str | None) -> str:
     return f"a code cell (`{first[:70]}`)"
 
 
+#: nbclient's words for a kernel that was started but never answered its first request.
+_KERNEL_START_FAILED = re.compile(r"Kernel didn't respond in \d+ seconds|Kernel died before replying to kernel_info")
+
+
 def _clear_managed_outputs(layout: Layout, p: Plan, name: str) -> None:
     """Empty the export folder and metrics file the runner owns (never a user's own ``output_dir``)."""
     folder, metrics = cache.output_locations(layout, p.build_dir, name, p.params[name])
@@ -370,19 +375,27 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
     stderr = stderr_log(p.build_dir, name)
     start = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(chapter.paired),
-            str(tmp),
-            parameters=params,
-            kernel_name=KERNEL_NAME,
-            kernel_manager_class=kernel_manager_class(stderr, package_dir=layout.package_dir,
-                                                      pass_fds=inherited_fds(p.build_dir)),
-            cwd=str(layout.notebooks),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            report_mode=False,
-        )
+        for attempt in (1, 2):
+            try:
+                pm.execute_notebook(
+                    str(chapter.paired),
+                    str(tmp),
+                    parameters=params,
+                    kernel_name=KERNEL_NAME,
+                    kernel_manager_class=kernel_manager_class(stderr, package_dir=layout.package_dir,
+                                                              pass_fds=inherited_fds(p.build_dir)),
+                    cwd=str(layout.notebooks),
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    report_mode=False,
+                )
+                break
+            except RuntimeError as exc:
+                # A kernel that never answered at start-up ran no cell: starting it again is safe.
+                if attempt == 2 or not _KERNEL_START_FAILED.search(str(exc)):
+                    raise
+                log(f"  {name}: its kernel did not start ({exc}); starting another (once)")
     except pm.PapermillExecutionError as exc:
         seconds = time.perf_counter() - start
         where = _source_position(source_nb, exc.source)
