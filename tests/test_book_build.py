@@ -185,6 +185,20 @@ def test_tables_show_values_not_python_reprs(built_book):
         assert not reprs, f"{chapter.name}: table cells print Python sequences: {reprs[:5]}"
 
 
+_UNFORMATTED = re.compile(r"^-?\d+\.\d{6}$")  # pandas' default precision: no format reached the cell
+
+
+def test_styled_tables_show_the_formats_they_were_given(built_book):
+    """Every styled table's numbers carry a format; none falls back to pandas' six decimals
+    (a second ``Styler.format`` given a dict resets the columns it does not name)."""
+    build_dir, _, _ = built_book
+    for chapter in book.chapters(LAYOUT):
+        soup = _soup(build_dir / "html" / "notebooks" / f"{chapter.name}.html")
+        raw = sorted({td.get_text(strip=True) for table in soup.select("table[id^=T_]") for td in table.select("td")
+                      if _UNFORMATTED.match(td.get_text(strip=True))})
+        assert not raw, f"{chapter.name}: styled table cells without a format: {raw[:5]}"
+
+
 # ------------------------------------------------------------------ bad parameters
 
 

@@ -203,3 +203,19 @@ def test_styled_tables_have_an_aligned_plain_text_form():
     frame = pd.DataFrame({"band": ["violet", "blue"], "share": [0.123456, 0.5]})
     text = styler_text(frame.style.format({"share": "{:.0%}"}).hide(axis="index"))
     assert text.splitlines() == ["  band  share", "violet    12%", "  blue    50%"]
+
+
+def test_a_wide_styled_table_is_cut_into_blocks_of_whole_columns():
+    import pandas as pd
+
+    from siqd_utils.report.tables import styler_text
+
+    frame = pd.DataFrame({f"column {i}": [i + 0.123456, i + 0.5] for i in range(12)},
+                         index=pd.Index(["first row", "second"], name="label set"))
+    text = styler_text(frame.style.format("{:.3f}"), width=60)
+    blocks = text.split("\n\n")
+    assert len(blocks) > 1 and max(len(line) for line in text.splitlines()) <= 60
+    for block in blocks:
+        assert "first row" in block and "second" in block  # the index in every block
+    assert all(f"column {i}" in text for i in range(12)) and "11.123" in text and "0.123456" not in text
+    assert "\n\n" not in styler_text(frame.style.format("{:.3f}"), width=1000)  # narrow enough: one block

@@ -29,11 +29,18 @@ def sequence_text(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def styler_text(styler) -> str:
+#: Characters per line of a table's plain-text form: what a printed page's code block holds.
+TEXT_WIDTH = 88
+
+
+def styler_text(styler, width: int = TEXT_WIDTH) -> str:
     """A pandas ``Styler`` as aligned plain text, its formats and hidden index applied.
 
     Pages show a styled table as HTML; a printed book (LaTeX) and a terminal show the plain-text
     form, which for a ``Styler`` is otherwise only ``<pandas.io.formats.style.Styler at 0x...>``.
+    A table wider than ``width`` characters is cut into blocks of whole columns, each repeating
+    the index, as pandas prints a wide frame (a line longer than the page would be broken
+    mid-cell in the PDF).
     """
     rows = [line.split("\t") for line in styler.to_string(delimiter="\t").splitlines()]
     if not rows:
@@ -41,7 +48,21 @@ def styler_text(styler) -> str:
     n = max(len(r) for r in rows)
     rows = [r + [""] * (n - len(r)) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(n)]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(r, widths)).rstrip() for r in rows)
+    index = sum(not hidden for hidden in styler.hide_index_)  # leading columns that name the rows
+    blocks, current = [], []
+    for i in range(index, n):
+        used = sum(widths[:index]) + sum(widths[j] for j in current) + 2 * (index + len(current))
+        if current and used + widths[i] > width:
+            blocks.append(current)
+            current = []
+        current.append(i)
+    blocks.append(current)
+
+    def lines(columns):
+        keep = [*range(index), *columns]
+        return ["  ".join(r[i].rjust(widths[i]) for i in keep).rstrip() for r in rows]
+
+    return "\n\n".join("\n".join(lines(block)) for block in blocks)
 
 
 def shape_counts(frame: pd.DataFrame) -> pd.DataFrame:
