@@ -30,7 +30,7 @@ def sequence_text(values) -> str:
 
 
 #: Characters per line of a table's plain-text form: what a printed page's code block holds.
-TEXT_WIDTH = 88
+TEXT_WIDTH = 78
 
 
 def styler_text(styler, width: int = TEXT_WIDTH) -> str:
