@@ -374,28 +374,30 @@ def _execute_chapter(layout: Layout, p: Plan, chapter: Chapter, *, timeout: floa
     tmp = temporary_path(out, suffix=".ipynb")  # papermill picks the format by the extension
     stderr = stderr_log(p.build_dir, name)
     start = time.perf_counter()
+    def execute() -> None:
+        pm.execute_notebook(
+            str(chapter.paired),
+            str(tmp),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            kernel_manager_class=kernel_manager_class(stderr, package_dir=layout.package_dir,
+                                                      pass_fds=inherited_fds(p.build_dir)),
+            cwd=str(layout.notebooks),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+        )
+
     try:
-        for attempt in (1, 2):
-            try:
-                pm.execute_notebook(
-                    str(chapter.paired),
-                    str(tmp),
-                    parameters=params,
-                    kernel_name=KERNEL_NAME,
-                    kernel_manager_class=kernel_manager_class(stderr, package_dir=layout.package_dir,
-                                                              pass_fds=inherited_fds(p.build_dir)),
-                    cwd=str(layout.notebooks),
-                    progress_bar=False,
-                    log_output=False,
-                    execution_timeout=timeout,
-                    report_mode=False,
-                )
-                break
-            except RuntimeError as exc:
-                # A kernel that never answered at start-up ran no cell: starting it again is safe.
-                if attempt == 2 or not _KERNEL_START_FAILED.search(str(exc)):
-                    raise
-                log(f"  {name}: its kernel did not start ({exc}); starting another (once)")
+        try:
+            execute()
+        except RuntimeError as exc:
+            # A kernel that never answered at start-up ran no cell: starting another once is safe.
+            if not _KERNEL_START_FAILED.search(str(exc)):
+                raise
+            log(f"  {name}: its kernel did not start ({exc}); starting another (once)")
+            execute()
     except pm.PapermillExecutionError as exc:
         seconds = time.perf_counter() - start
         where = _source_position(source_nb, exc.source)

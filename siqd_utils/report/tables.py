@@ -49,13 +49,14 @@ def styler_text(styler, width: int = TEXT_WIDTH) -> str:
     rows = [r + [""] * (n - len(r)) for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(n)]
     index = sum(not hidden for hidden in styler.hide_index_)  # leading columns that name the rows
-    blocks, current = [], []
+    head = sum(widths[:index]) + 2 * index  # the index and its separators, in every block
+    blocks, current, used = [], [], head
     for i in range(index, n):
-        used = sum(widths[:index]) + sum(widths[j] for j in current) + 2 * (index + len(current))
         if current and used + widths[i] > width:
             blocks.append(current)
-            current = []
+            current, used = [], head
         current.append(i)
+        used += widths[i] + 2
     blocks.append(current)
 
     def lines(columns):
